@@ -1,0 +1,38 @@
+//! Ordering a certificate chain: issuer first, root last, no blanks, no duplicates.
+
+/// The Base64 body of a PEM block with all whitespace removed: two encodings of the same
+/// certificate compare equal.
+fn fingerprint(pem: &str) -> String {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----"))
+        .flat_map(|l| l.chars())
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// Orders `chain` for `leaf`: `issuer` (when given) and the chain's certificates, blank entries
+/// and duplicates (and copies of the leaf) removed, issuer first and root last.
+pub(crate) fn order_chain(leaf: &str, issuer: Option<&str>, chain: Vec<String>) -> Vec<String> {
+    let leaf_fp = fingerprint(leaf);
+    let mut seen = vec![leaf_fp];
+    let mut certs: Vec<String> = Vec::with_capacity(chain.len() + 1);
+    for pem in issuer.map(str::to_owned).into_iter().chain(chain) {
+        let pem = pem.trim().replace("\r\n", "\n");
+        if pem.is_empty() {
+            continue;
+        }
+        let fp = fingerprint(&pem);
+        if fp.is_empty() || seen.contains(&fp) {
+            continue;
+        }
+        seen.push(fp);
+        certs.push(pem);
+    }
+    #[cfg(feature = "x509")]
+    {
+        if let Some(ordered) = crate::x509::order_by_names(leaf, &certs) {
+            return ordered;
+        }
+    }
+    certs
+}

@@ -1,0 +1,72 @@
+//! Sans-IO core of a client for NAVER Cloud Platform's Private CA API.
+//!
+//! Every one of the 24 operations is a typed value (module [`operations`]) that is checked when
+//! it is built, turns into a signed `http::Request<Vec<u8>>` ([`Operation::build_request`]) and
+//! parses its `http::Response<Vec<u8>>` ([`Operation::parse_response`]). This crate opens no
+//! socket, spawns no thread, never sleeps and never reads the clock: the signing time is an
+//! argument. The transports `pca-blocking` and `pca-async` send the bytes.
+//!
+//! ```
+//! use pca_core::{Credentials, Endpoint, Operation, Period, Timestamp};
+//! use pca_core::operations::SignSubCsr;
+//!
+//! # let csr = include_str!("../tests/data/sub-ca.csr.pem");
+//! let op = SignSubCsr::new("12345678-abcdefg", Period::days(1825)?, csr)?;
+//! let credentials = Credentials::new("my-access-key", "my-secret-key")?;
+//! let request = op.build_request(
+//!     &Endpoint::default(),
+//!     &credentials,
+//!     Timestamp::from_unix_millis(1_700_000_000_000),
+//! )?;
+//! assert_eq!(request.uri(), "https://pca.apigw.ntruss.com/api/v1/ca/12345678-abcdefg/sub/sign");
+//! assert!(request.headers().contains_key("x-ncp-apigw-signature-v2"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Features: `x509` (default) checks the DER of CSR and certificate inputs and gives an X.509
+//! view of returned certificates ([`CertificateInfo`]); without it only PEM framing is checked.
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod chain;
+pub mod codes;
+pub mod credentials;
+pub mod endpoint;
+pub mod error;
+mod lenient;
+pub mod model;
+pub mod operation;
+pub mod operations;
+pub mod pem_text;
+pub mod response;
+pub mod retry;
+pub mod signing;
+pub mod types;
+#[cfg(feature = "x509")]
+pub mod x509;
+
+pub use codes::{GatewayErrorCode, ServiceCode};
+pub use credentials::{ConfigFile, Credentials, SecretKey};
+pub use endpoint::{Endpoint, Site};
+pub use error::{
+    ApiError, ApiErrorKind, ClockSkew, CredentialsError, DecodeError, EndpointError, Error,
+    InvalidInput, RawBody,
+};
+pub use lenient::ServerTime;
+pub use model::{
+    Ca, CaCertInfo, CaChain, CaInfo, CaList, CaState, CaUser, Crl, CrlConfig, EndCertList,
+    EndCertificate, IssuedCertificate, PrivateKeyPem, SignedCertificate, SubCsr, UrlInfo,
+};
+pub use operation::{Data, DataError, Operation, OperationInfo, Safety};
+pub use retry::{Decision, Outcome, RetryPolicy, StopReason};
+pub use signing::Timestamp;
+pub use types::{
+    Alias, CaStatus, CaTag, CaType, CrlExpiry, IdNo, KeyType, Period, SerialNo, X509Parameters,
+};
+#[cfg(feature = "x509")]
+pub use x509::{CertificateInfo, CertificateParseError};
+
+/// This crate's version, for user agents.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

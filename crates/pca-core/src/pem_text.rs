@@ -1,0 +1,234 @@
+//! PEM inputs: found, checked and normalized to the form the API takes (the Base64 body on
+//! lines of 64 characters, `\n` line ends, a `\n` after the BEGIN line and before the END line,
+//! no trailing newline).
+//!
+//! CSRs may come with CRLF line ends, surrounding whitespace and the older
+//! `NEW CERTIFICATE REQUEST` label; they are sent as `CERTIFICATE REQUEST`. With the `x509`
+//! feature the DER inside each block is parsed with `x509-parser`; without it only the PEM
+//! framing and the Base64 are checked.
+
+use crate::error::InvalidInput;
+
+/// One `-----BEGIN X-----` … `-----END X-----` block found in a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PemBlock<'a> {
+    /// The label (`CERTIFICATE`, `X509 CRL` …).
+    pub label: &'a str,
+    /// The block, from its BEGIN line to its END line inclusive.
+    pub text: &'a str,
+}
+
+/// Finds the PEM blocks of `text` by their BEGIN and END lines, without decoding them.
+/// Returns the blocks and whether anything other than whitespace stands outside them.
+pub fn find_blocks(text: &str) -> (Vec<PemBlock<'_>>, bool) {
+    const BEGIN: &str = "-----BEGIN ";
+    const END: &str = "-----END ";
+    const DASHES: &str = "-----";
+    let mut blocks = Vec::new();
+    let mut stray = false;
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(start) = rest.find(BEGIN) {
+        if !rest[..start].trim().is_empty() {
+            stray = true;
+        }
+        let after_begin = start + BEGIN.len();
+        let Some(label_len) = rest[after_begin..].find(DASHES) else {
+            stray = true;
+            rest = "";
+            break;
+        };
+        let label = &rest[after_begin..after_begin + label_len];
+        let Some(end_rel) = rest[after_begin..].find(END) else {
+            stray = true;
+            rest = "";
+            break;
+        };
+        let end_label_start = after_begin + end_rel + END.len();
+        let Some(close_rel) = rest[end_label_start..].find(DASHES) else {
+            stray = true;
+            rest = "";
+            break;
+        };
+        let end_label = &rest[end_label_start..end_label_start + close_rel];
+        let block_end = end_label_start + close_rel + DASHES.len();
+        if end_label != label || label.contains('\n') {
+            stray = true;
+        } else {
+            blocks.push(PemBlock {
+                label,
+                text: &text[offset + start..offset + block_end],
+            });
+        }
+        offset += block_end;
+        rest = &rest[block_end..];
+    }
+    if !rest.trim().is_empty() {
+        stray = true;
+    }
+    (blocks, stray)
+}
+
+/// Decodes one block's Base64 (any line length, CRLF or LF).
+fn decode_block(field: &'static str, block: &PemBlock<'_>) -> Result<Vec<u8>, InvalidInput> {
+    let parsed = pem::parse(block.text).map_err(|e| InvalidInput::Pem {
+        field,
+        reason: format!("the {} block does not decode: {e}", block.label),
+    })?;
+    if parsed.contents().is_empty() {
+        return Err(InvalidInput::Pem {
+            field,
+            reason: format!("the {} block is empty", block.label),
+        });
+    }
+    Ok(parsed.into_contents())
+}
+
+/// The canonical PEM text of `der` under `label`, without a trailing newline.
+pub fn encode(label: &str, der: &[u8]) -> String {
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    let mut s = pem::encode_config(&pem::Pem::new(label, der.to_vec()), config);
+    while s.ends_with('\n') {
+        s.pop();
+    }
+    s
+}
+
+fn blocks_of<'a>(
+    field: &'static str,
+    text: &'a str,
+    what: &str,
+) -> Result<Vec<PemBlock<'a>>, InvalidInput> {
+    if text.trim().is_empty() {
+        return Err(InvalidInput::Pem {
+            field,
+            reason: format!("empty: expected {what}"),
+        });
+    }
+    let (blocks, stray) = find_blocks(text);
+    if blocks.is_empty() {
+        return Err(InvalidInput::Pem {
+            field,
+            reason: format!("no PEM block found: expected {what}"),
+        });
+    }
+    if stray {
+        return Err(InvalidInput::Pem {
+            field,
+            reason: "text outside the PEM blocks (only whitespace may surround them)".to_owned(),
+        });
+    }
+    Ok(blocks)
+}
+
+/// Checks that `text` is one PKCS#10 certificate request and returns it in the API's form.
+pub fn normalize_csr(field: &'static str, text: &str) -> Result<String, InvalidInput> {
+    let blocks = blocks_of(field, text, "one CERTIFICATE REQUEST block")?;
+    if blocks.len() != 1 {
+        return Err(InvalidInput::Pem {
+            field,
+            reason: format!(
+                "{} PEM blocks: expected exactly one CERTIFICATE REQUEST",
+                blocks.len()
+            ),
+        });
+    }
+    let block = &blocks[0];
+    if block.label != "CERTIFICATE REQUEST" && block.label != "NEW CERTIFICATE REQUEST" {
+        return Err(InvalidInput::Pem {
+            field,
+            reason: format!("a {} block: expected CERTIFICATE REQUEST", block.label),
+        });
+    }
+    let der = decode_block(field, block)?;
+    check_der(field, DerKind::Csr, &der)?;
+    Ok(encode("CERTIFICATE REQUEST", &der))
+}
+
+/// Checks that `text` is one X.509 certificate and returns it in the API's form.
+pub fn normalize_certificate(field: &'static str, text: &str) -> Result<String, InvalidInput> {
+    let certs = normalize_certificates(field, text)?;
+    if certs.len() != 1 {
+        return Err(InvalidInput::Pem {
+            field,
+            reason: format!("{} certificates: expected exactly one", certs.len()),
+        });
+    }
+    Ok(certs.into_iter().next().unwrap_or_default())
+}
+
+/// Checks that `text` is one or more X.509 certificates and returns each in the API's form.
+pub fn normalize_certificates(
+    field: &'static str,
+    text: &str,
+) -> Result<Vec<String>, InvalidInput> {
+    let blocks = blocks_of(field, text, "CERTIFICATE blocks")?;
+    let mut out = Vec::with_capacity(blocks.len());
+    for block in &blocks {
+        if block.label != "CERTIFICATE" {
+            return Err(InvalidInput::Pem {
+                field,
+                reason: format!("a {} block: expected CERTIFICATE", block.label),
+            });
+        }
+        let der = decode_block(field, block)?;
+        check_der(field, DerKind::Certificate, &der)?;
+        out.push(encode("CERTIFICATE", &der));
+    }
+    Ok(out)
+}
+
+#[derive(Clone, Copy)]
+enum DerKind {
+    Csr,
+    Certificate,
+}
+
+#[cfg(feature = "x509")]
+fn check_der(field: &'static str, kind: DerKind, der: &[u8]) -> Result<(), InvalidInput> {
+    use x509_parser::prelude::FromDer;
+    let (expected, result) = match kind {
+        DerKind::Csr => (
+            "PKCS#10 certificate request",
+            x509_parser::certification_request::X509CertificationRequest::from_der(der)
+                .map(|(rest, _)| rest.len())
+                .map_err(|e| e.to_string()),
+        ),
+        DerKind::Certificate => (
+            "X.509 certificate",
+            x509_parser::certificate::X509Certificate::from_der(der)
+                .map(|(rest, _)| rest.len())
+                .map_err(|e| e.to_string()),
+        ),
+    };
+    match result {
+        Ok(0) => Ok(()),
+        Ok(n) => Err(InvalidInput::Der {
+            field,
+            expected,
+            reason: format!("{n} bytes after the end of the structure"),
+        }),
+        Err(reason) => Err(InvalidInput::Der {
+            field,
+            expected,
+            reason,
+        }),
+    }
+}
+
+#[cfg(not(feature = "x509"))]
+fn check_der(field: &'static str, kind: DerKind, der: &[u8]) -> Result<(), InvalidInput> {
+    // Without an X.509 parser, check only that the content is a DER SEQUENCE.
+    let expected = match kind {
+        DerKind::Csr => "PKCS#10 certificate request",
+        DerKind::Certificate => "X.509 certificate",
+    };
+    if der.first() != Some(&0x30) {
+        return Err(InvalidInput::Der {
+            field,
+            expected,
+            reason: "does not start with a DER SEQUENCE".to_owned(),
+        });
+    }
+    Ok(())
+}

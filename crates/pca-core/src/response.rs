@@ -1,0 +1,174 @@
+//! Parsing answers: the `{code, msg, data}` envelope, the gateway's `{"error": {…}}` bodies,
+//! non-JSON bodies, and clock-skew detection.
+
+use http::StatusCode;
+use http::header::{CONTENT_TYPE, DATE, RETRY_AFTER};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::codes::{GatewayErrorCode, ServiceCode};
+use crate::error::{ApiError, ApiErrorKind, ClockSkew, DecodeError, Error, RawBody, snippet};
+use crate::lenient::opt_string;
+use crate::operation::{Data, Operation};
+use crate::signing::Timestamp;
+
+/// The largest difference between our timestamp and the server's clock the gateway accepts.
+pub const MAX_CLOCK_SKEW_MS: i64 = 5 * 60 * 1000;
+
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(default, deserialize_with = "opt_string")]
+    code: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    msg: Option<String>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    error: Option<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GatewayError {
+    #[serde(default, deserialize_with = "opt_string")]
+    error_code: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    message: Option<String>,
+    #[serde(default, deserialize_with = "opt_string")]
+    details: Option<String>,
+}
+
+fn header(response: &http::Response<Vec<u8>>, name: http::header::HeaderName) -> Option<String> {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Parses an answer for operation `O`, signed at `sent_at`.
+pub fn parse<O: Operation + ?Sized>(
+    response: &http::Response<Vec<u8>>,
+    sent_at: Timestamp,
+) -> Result<O::Output, Error> {
+    let status = response.status();
+    let body = response.body();
+    let envelope: Envelope<'_> = match serde_json::from_slice(body) {
+        Ok(e) => e,
+        Err(e) => return Err(not_json(response, e)),
+    };
+    if let Some(err) = envelope
+        .error
+        .filter(|e| e.get().trim_start().starts_with('{'))
+    {
+        let gw: GatewayError = serde_json::from_str(err.get()).unwrap_or(GatewayError {
+            error_code: None,
+            message: None,
+            details: None,
+        });
+        let api = api_error(
+            response,
+            ApiErrorKind::Gateway {
+                code: GatewayErrorCode::parse(gw.error_code.as_deref().unwrap_or("")),
+                message: gw.message.unwrap_or_default(),
+                details: gw.details,
+            },
+        );
+        return Err(with_skew(api, sent_at));
+    }
+    if let Some(code) = &envelope.code {
+        let code = ServiceCode::parse(code.trim());
+        if !code.is_success() || !status.is_success() {
+            let api = api_error(
+                response,
+                ApiErrorKind::Service {
+                    code,
+                    message: envelope.msg.clone().unwrap_or_default(),
+                },
+            );
+            return Err(with_skew(api, sent_at));
+        }
+    } else if !status.is_success() {
+        let api = api_error(
+            response,
+            ApiErrorKind::Http {
+                message: envelope.msg.clone().unwrap_or_else(|| snippet(body)),
+            },
+        );
+        return Err(with_skew(api, sent_at));
+    }
+    // Older documents describe answers without the envelope: then the body is the data.
+    let data = if envelope.code.is_none() && envelope.data.is_none() {
+        serde_json::from_slice::<&RawValue>(body).ok()
+    } else {
+        envelope.data
+    };
+    O::parse_data(Data::new(data)).map_err(|e| {
+        let path = if envelope.code.is_none() && envelope.data.is_none() {
+            e.path
+        } else if e.path.is_empty() {
+            "data".to_owned()
+        } else {
+            format!("data.{}", e.path)
+        };
+        Error::from(DecodeError {
+            status,
+            path: if path.is_empty() {
+                ".".to_owned()
+            } else {
+                path
+            },
+            message: e.message,
+            body: RawBody(body.clone()),
+        })
+    })
+}
+
+fn api_error(response: &http::Response<Vec<u8>>, kind: ApiErrorKind) -> ApiError {
+    ApiError {
+        status: response.status(),
+        kind,
+        date: header(response, DATE),
+        retry_after: header(response, RETRY_AFTER),
+        body: RawBody(response.body().clone()),
+    }
+}
+
+fn with_skew(api: ApiError, sent_at: Timestamp) -> Error {
+    if api.status == StatusCode::UNAUTHORIZED {
+        if let Some(skew) = api.date.as_deref().and_then(|d| clock_skew(d, sent_at)) {
+            return Error::ClockSkew {
+                skew,
+                api: Box::new(api),
+            };
+        }
+    }
+    Error::from(api)
+}
+
+fn not_json(response: &http::Response<Vec<u8>>, e: serde_json::Error) -> Error {
+    let status = response.status();
+    if status.is_success() {
+        Error::from(DecodeError {
+            status,
+            path: ".".to_owned(),
+            message: format!("the body is not JSON: {e}"),
+            body: RawBody(response.body().clone()),
+        })
+    } else {
+        Error::UnexpectedResponse {
+            status,
+            content_type: header(response, CONTENT_TYPE),
+            snippet: snippet(response.body()),
+        }
+    }
+}
+
+/// The skew between a response `Date` header and the timestamp the request was signed with,
+/// when it is larger than the gateway's 5-minute tolerance.
+pub fn clock_skew(date_header: &str, sent_at: Timestamp) -> Option<ClockSkew> {
+    let server = httpdate::parse_http_date(date_header.trim()).ok()?;
+    let server = Timestamp::from_system_time(server);
+    let offset_ms = sent_at.millis_until(server);
+    (offset_ms.abs() > MAX_CLOCK_SKEW_MS).then_some(ClockSkew { offset_ms })
+}

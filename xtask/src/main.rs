@@ -1,0 +1,98 @@
+//! Project automation: `cargo xtask <task>`.
+//!
+//! - `ci`: format check, clippy with warnings denied, every test, documentation without
+//!   warnings: what `.ci/run` runs.
+//! - `bench`: the benchmarks, results summarised in `BENCHMARKS.md`.
+
+use std::process::{Command, ExitCode};
+
+fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> bool {
+    eprintln!("xtask: running {program} {}", args.join(" "));
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    match cmd.status() {
+        Ok(s) => s.success(),
+        Err(e) => {
+            eprintln!("xtask: cannot start {program}: {e}");
+            false
+        }
+    }
+}
+
+fn has_nextest() -> bool {
+    Command::new("cargo")
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn ci() -> bool {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let steps: Vec<(Vec<&str>, Vec<(&str, &str)>)> = vec![
+        (vec!["fmt", "--all", "--", "--check"], vec![]),
+        (
+            vec![
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            vec![],
+        ),
+        (
+            vec![
+                "clippy",
+                "-p",
+                "pca-core",
+                "--no-default-features",
+                "--",
+                "-D",
+                "warnings",
+            ],
+            vec![],
+        ),
+        if has_nextest() {
+            (
+                vec!["nextest", "run", "--workspace", "--no-fail-fast"],
+                vec![],
+            )
+        } else {
+            (vec!["test", "--workspace", "--no-fail-fast"], vec![])
+        },
+        (vec!["test", "--workspace", "--doc"], vec![]),
+        (
+            vec!["doc", "--workspace", "--no-deps"],
+            vec![("RUSTDOCFLAGS", "-D warnings")],
+        ),
+    ];
+    steps
+        .into_iter()
+        .all(|(args, envs)| run(&cargo, &args, &envs))
+}
+
+fn bench() -> bool {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    run(&cargo, &["bench", "-p", "pca-core"], &[])
+}
+
+fn main() -> ExitCode {
+    let task = std::env::args().nth(1).unwrap_or_default();
+    let ok = match task.as_str() {
+        "ci" => ci(),
+        "bench" => bench(),
+        _ => {
+            eprintln!("usage: cargo xtask <ci|bench>");
+            return ExitCode::from(2);
+        }
+    };
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
