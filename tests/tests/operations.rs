@@ -26,8 +26,16 @@ fn check<O: Operation>(dir: &str, op: O) -> O::Output {
     let request = op
         .build_request(&Endpoint::default(), &credentials(), TS)
         .unwrap();
-    assert_eq!(request.method().as_str(), ex.request.method, "{dir}: method");
-    assert_eq!(O::INFO.method.as_str(), ex.request.method, "{dir}: INFO.method");
+    assert_eq!(
+        request.method().as_str(),
+        ex.request.method,
+        "{dir}: method"
+    );
+    assert_eq!(
+        O::INFO.method.as_str(),
+        ex.request.method,
+        "{dir}: INFO.method"
+    );
     assert_eq!(
         request.uri().path_and_query().unwrap().as_str(),
         ex.request.path,
@@ -82,7 +90,10 @@ fn create_ca() {
     assert_eq!(ca.info.ca_id.as_deref(), Some("1024"));
     assert_eq!(ca.info.signing_count, Some(1));
     assert_eq!(
-        ca.info.status_update_date.as_ref().and_then(|d| d.unix_millis()),
+        ca.info
+            .status_update_date
+            .as_ref()
+            .and_then(|d| d.unix_millis()),
         Some(1_721_105_212_000)
     );
     assert_eq!(ca.info.destroy_date, None);
@@ -123,7 +134,10 @@ fn get_ca() {
 
 #[test]
 fn update_ca() {
-    let ca = check("update_ca", UpdateCa::new(TAG, CaStatus::Destroying).unwrap());
+    let ca = check(
+        "update_ca",
+        UpdateCa::new(TAG, CaStatus::Destroying).unwrap(),
+    );
     assert_eq!(ca.info.status, Some(CaState::Destroying));
     assert_eq!(
         ca.info.destroy_date.and_then(|d| d.unix_millis()),
@@ -200,8 +214,12 @@ fn get_sub_csr() {
 
 #[test]
 fn sign_sub_csr() {
-    let op = SignSubCsr::new(TAG, Period::days(10).unwrap(), core_test_data("sub-ca.csr.pem"))
-        .unwrap();
+    let op = SignSubCsr::new(
+        TAG,
+        Period::days(10).unwrap(),
+        core_test_data("sub-ca.csr.pem"),
+    )
+    .unwrap();
     let signed = check("sign_sub_csr", op);
     assert_eq!(signed.certificate, placeholder_cert("Certificate"));
     // The issuer comes first; the three identical documented chain entries collapse to one.
@@ -209,9 +227,15 @@ fn sign_sub_csr() {
         signed.ca_chain,
         vec![placeholder_cert("CA"), placeholder_cert("CA Chain")]
     );
-    assert_eq!(signed.issuer.as_deref(), Some(placeholder_cert("CA").as_str()));
+    assert_eq!(
+        signed.issuer.as_deref(),
+        Some(placeholder_cert("CA").as_str())
+    );
     assert_eq!(signed.serial_no.as_deref(), Some(MASKED_SERIAL));
-    assert_eq!(signed.ocsp_responder, None, "an empty responder is no responder");
+    assert_eq!(
+        signed.ocsp_responder, None,
+        "an empty responder is no responder"
+    );
     assert_eq!(
         signed.full_chain_pem(),
         format!(
