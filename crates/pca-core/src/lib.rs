@@ -42,6 +42,7 @@ pub mod operations;
 pub mod pem_text;
 pub mod response;
 pub mod retry;
+pub mod server_role;
 pub mod signing;
 pub mod types;
 #[cfg(feature = "x509")]
