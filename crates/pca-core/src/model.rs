@@ -319,6 +319,25 @@ impl SignedCertificate {
     pub fn root(&self) -> Option<&str> {
         self.ca_chain.last().map(String::as_str)
     }
+
+    /// The X.509 view of the new certificate.
+    #[cfg(feature = "x509")]
+    pub fn certificate_info(
+        &self,
+    ) -> Result<crate::x509::CertificateInfo, crate::x509::CertificateParseError> {
+        crate::x509::CertificateInfo::from_pem(&self.certificate)
+    }
+
+    /// The X.509 view of each chain certificate, issuer first.
+    #[cfg(feature = "x509")]
+    pub fn chain_info(
+        &self,
+    ) -> Result<Vec<crate::x509::CertificateInfo>, crate::x509::CertificateParseError> {
+        self.ca_chain
+            .iter()
+            .map(|c| crate::x509::CertificateInfo::from_pem(c))
+            .collect()
+    }
 }
 
 /// PEM blocks joined with newlines, ending in one newline (empty for no block).

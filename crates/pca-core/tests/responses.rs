@@ -81,6 +81,25 @@ fn x509_view_of_returned_certificates() {
     assert!(leaf.serial.contains(':'));
     let root = CertificateInfo::from_pem(ROOT).unwrap();
     assert!(root.is_ca && root.self_issued);
+    let signed = SignSubCsr::parse_response(
+        &ok(serde_json::json!({"certificate": LEAF, "caChain": [ROOT, INTERMEDIATE]})),
+        TS,
+    )
+    .unwrap();
+    assert_eq!(signed.certificate_info().unwrap(), leaf);
+    let chain: Vec<String> = signed
+        .chain_info()
+        .unwrap()
+        .into_iter()
+        .map(|c| c.subject)
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            "O=Example Corp, CN=Example Intermediate CA",
+            "O=Example Corp, CN=Example Root CA"
+        ]
+    );
     let all = CertificateInfo::all_from_pem(&format!("{INTERMEDIATE}{ROOT}")).unwrap();
     assert_eq!(all.len(), 2);
     assert!(all[0].is_ca && !all[0].self_issued);
