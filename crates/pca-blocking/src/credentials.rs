@@ -14,7 +14,7 @@ use crate::error::Error;
 /// Where a client's credentials come from.
 pub(crate) enum Provider {
     Fixed(Credentials),
-    ServerRole(ServerRole),
+    ServerRole(Box<ServerRole>),
 }
 
 impl fmt::Debug for Provider {
@@ -55,11 +55,11 @@ impl Provider {
                 }
             }
         };
-        Ok(Provider::ServerRole(ServerRole::new(
+        Ok(Provider::ServerRole(Box::new(ServerRole::new(
             settings.metadata_base_url.clone(),
             role,
             tried,
-        )))
+        ))))
     }
 
     /// Credentials valid at `now` (fetching or refreshing server-role credentials if needed).

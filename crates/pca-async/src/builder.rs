@@ -1,0 +1,193 @@
+//! [`ClientBuilder`]: every setting of a [`Client`](crate::Client), each with a safe default.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pca_core::{Credentials, Endpoint, RetryPolicy, Site};
+
+use crate::clock::Clock;
+use crate::config::{CredentialsSetting, ProxySetting, Settings};
+
+/// Builds a [`Client`](crate::Client). Start from [`Client::builder`](crate::Client::builder).
+///
+/// | setting | default |
+/// |---|---|
+/// | credentials | explicit, else `NCLOUD_ACCESS_KEY_ID`/`NCLOUD_SECRET_ACCESS_KEY` (or `NCLOUD_ACCESS_KEY`/`NCLOUD_SECRET_KEY`), else `~/.ncloud/configure` (profile `NCLOUD_PROFILE` or `DEFAULT`), else NCP server-role credentials from the metadata service, refreshed 5 minutes before they expire |
+/// | endpoint | `NCLOUD_PCA_ENDPOINT`, else `NCLOUD_SITE`, else the public site |
+/// | connect timeout | 10 s (TCP, proxy tunnel and TLS handshake) |
+/// | timeout | 30 s for one attempt, connect to last byte |
+/// | response body cap | 4 MiB |
+/// | user agent | `pca-rs/<version>` |
+/// | retries | [`RetryPolicy::new`]: 3 attempts, `Retry-After` honoured, never for issuing operations once the request may have left |
+/// | proxy | `HTTPS_PROXY` (or `ALL_PROXY`) unless the host is in `NO_PROXY`; never for loopback |
+/// | roots | Mozilla's web PKI roots, plus any PEM roots added; the system's roots with feature `native-roots` and [`native_roots`](Self::native_roots) |
+/// | redirects | never followed |
+/// | clock | the system clock |
+#[derive(Clone, Default)]
+pub struct ClientBuilder {
+    pub(crate) settings: Settings,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.settings;
+        let credentials: &dyn fmt::Debug = match &s.credentials {
+            CredentialsSetting::Explicit(c) => c,
+            CredentialsSetting::Chain { profile, .. } => profile,
+            CredentialsSetting::ServerRole(role) => role,
+        };
+        f.debug_struct("ClientBuilder")
+            .field("credentials", credentials)
+            .field("endpoint", &s.endpoint)
+            .field("connect_timeout", &s.connect_timeout)
+            .field("timeout", &s.timeout)
+            .field("max_response_body", &s.max_response_body)
+            .field("user_agent", &s.user_agent)
+            .field("retry_policy", &s.retry_policy)
+            .field("webpki_roots", &s.webpki_roots)
+            .field("native_roots", &s.native_roots)
+            .field("extra_roots", &s.extra_roots_pem.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with every default.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Uses these credentials (no lookup in the environment or files).
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.settings.credentials = CredentialsSetting::Explicit(credentials);
+        self
+    }
+
+    /// Reads profile `name` of `~/.ncloud/configure`, even when the environment holds keys.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        let metadata_service = match &self.settings.credentials {
+            CredentialsSetting::Chain {
+                metadata_service, ..
+            } => *metadata_service,
+            _ => true,
+        };
+        self.settings.credentials = CredentialsSetting::Chain {
+            profile: Some(name.into()),
+            metadata_service,
+        };
+        self
+    }
+
+    /// Uses only NCP server-role credentials for `role` from the metadata service (the VM's
+    /// role), skipping the environment and files.
+    pub fn server_role(mut self, role: impl Into<String>) -> Self {
+        self.settings.credentials = CredentialsSetting::ServerRole(Some(role.into()));
+        self
+    }
+
+    /// Whether the credential chain ends with the metadata service (default `true`). When it
+    /// does and nothing else has keys, the first call asks the metadata service for the VM's
+    /// role credentials.
+    pub fn metadata_service(mut self, enabled: bool) -> Self {
+        if let CredentialsSetting::Chain {
+            metadata_service, ..
+        } = &mut self.settings.credentials
+        {
+            *metadata_service = enabled;
+        }
+        self
+    }
+
+    /// The metadata service's base URL (default `http://169.254.169.254`); for tests and
+    /// emulated VMs.
+    pub fn metadata_base_url(mut self, url: impl Into<String>) -> Self {
+        self.settings.metadata_base_url = url.into();
+        self
+    }
+
+    /// Sends requests to this endpoint.
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.settings.endpoint = Some(endpoint);
+        self
+    }
+
+    /// Sends requests to this documented site.
+    pub fn site(self, site: Site) -> Self {
+        self.endpoint(Endpoint::site(site))
+    }
+
+    /// Longest time to connect (TCP, proxy tunnel and TLS handshake). Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.connect_timeout = timeout;
+        self
+    }
+
+    /// Longest time one attempt may take, from connecting to the answer's last byte.
+    /// Default 30 s. Retries are bounded separately by the [`RetryPolicy`].
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.settings.timeout = timeout;
+        self
+    }
+
+    /// Largest answer body accepted, in bytes (default 4 MiB); a longer one ends the call with
+    /// [`TransportErrorKind::BodyTooLarge`](crate::TransportErrorKind::BodyTooLarge).
+    pub fn max_response_body(mut self, bytes: u64) -> Self {
+        self.settings.max_response_body = bytes;
+        self
+    }
+
+    /// The `User-Agent` header. Default `pca-rs/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.settings.user_agent = user_agent.into();
+        self
+    }
+
+    /// When and how often to retry (see [`pca_core::retry`]). Default [`RetryPolicy::new`].
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.settings.retry_policy = policy;
+        self
+    }
+
+    /// Sends through this HTTP proxy (`http://host:port`, credentials in the URL allowed), except
+    /// to hosts matched by `no_proxy` (`NO_PROXY` syntax; may be empty). Overrides the
+    /// environment.
+    pub fn proxy(mut self, url: impl Into<String>, no_proxy: impl Into<String>) -> Self {
+        self.settings.proxy = ProxySetting::Explicit {
+            url: url.into(),
+            no_proxy: no_proxy.into(),
+        };
+        self
+    }
+
+    /// Never uses a proxy, whatever the environment says.
+    pub fn no_proxy(mut self) -> Self {
+        self.settings.proxy = ProxySetting::Disabled;
+        self
+    }
+
+    /// Also trusts the root certificates in this PEM text (one or more `CERTIFICATE` blocks).
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.settings.extra_roots_pem.push(pem.as_ref().to_vec());
+        self
+    }
+
+    /// Whether Mozilla's web PKI roots are trusted (default `true`).
+    pub fn webpki_roots(mut self, enabled: bool) -> Self {
+        self.settings.webpki_roots = enabled;
+        self
+    }
+
+    /// Whether the operating system's roots are trusted too (default `false`).
+    #[cfg(feature = "native-roots")]
+    pub fn native_roots(mut self, enabled: bool) -> Self {
+        self.settings.native_roots = enabled;
+        self
+    }
+
+    /// The clock used to sign requests (default the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.settings.clock = Arc::new(clock);
+        self
+    }
+}

@@ -1,0 +1,248 @@
+//! The client's error: the core's error, a transport failure, or an unusable configuration.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Every failure a call can end in.
+///
+/// Whether the request may have reached the server is always known:
+/// [`Error::may_have_been_sent`].
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// What the core reports: invalid input, credentials or endpoint (nothing was sent), or an
+    /// answer from the server (refusal, clock skew, undecodable body; the request was received).
+    #[error(transparent)]
+    Core(#[from] pca_core::Error),
+    /// The exchange failed below HTTP: connect, TLS, timeout, I/O, or a body over the cap.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// The client could not be built (unreadable root certificates, bad proxy URL).
+    /// Nothing was sent.
+    #[error("invalid client configuration, nothing was sent: {0}")]
+    Config(String),
+}
+
+impl Error {
+    /// `true` when the request may have reached the server (and an issuing operation may have
+    /// issued a certificate or created a CA).
+    pub fn may_have_been_sent(&self) -> bool {
+        match self {
+            Error::Core(e) => !e.is_before_send(),
+            Error::Transport(t) => t.may_have_been_sent(),
+            Error::Config(_) => false,
+        }
+    }
+
+    /// The core's error, when this is one.
+    pub fn core(&self) -> Option<&pca_core::Error> {
+        match self {
+            Error::Core(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The transport failure, when this is one.
+    pub fn transport(&self) -> Option<&TransportError> {
+        match self {
+            Error::Transport(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The kind of transport failure, when this is one.
+    pub fn transport_kind(&self) -> Option<TransportErrorKind> {
+        self.transport().map(TransportError::kind)
+    }
+
+    /// `true` for a transport timeout (connect or whole call).
+    pub fn is_timeout(&self) -> bool {
+        self.transport_kind() == Some(TransportErrorKind::Timeout)
+    }
+
+    /// HTTP status of the answer, when there was one.
+    pub fn status(&self) -> Option<http::StatusCode> {
+        self.core().and_then(pca_core::Error::status)
+    }
+}
+
+impl From<pca_core::InvalidInput> for Error {
+    fn from(e: pca_core::InvalidInput) -> Self {
+        Error::Core(e.into())
+    }
+}
+
+impl From<pca_core::CredentialsError> for Error {
+    fn from(e: pca_core::CredentialsError) -> Self {
+        Error::Core(e.into())
+    }
+}
+
+impl From<pca_core::EndpointError> for Error {
+    fn from(e: pca_core::EndpointError) -> Self {
+        Error::Core(e.into())
+    }
+}
+
+/// The kind of a transport failure.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportErrorKind {
+    /// No connection could be made (refused, unreachable, name not resolved, proxy refused).
+    /// The request was not sent.
+    Connect,
+    /// The TLS handshake failed (untrusted or invalid certificate, protocol mismatch).
+    Tls,
+    /// The connect timeout or the whole-call timeout passed.
+    Timeout,
+    /// The connection broke while the request or the answer was on the wire (reset, answer cut
+    /// short, malformed HTTP).
+    Io,
+    /// The answer's body is longer than the configured cap.
+    BodyTooLarge {
+        /// The cap, in bytes.
+        limit: u64,
+    },
+}
+
+impl fmt::Display for TransportErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportErrorKind::Connect => f.write_str("cannot connect"),
+            TransportErrorKind::Tls => f.write_str("TLS failure"),
+            TransportErrorKind::Timeout => f.write_str("timed out"),
+            TransportErrorKind::Io => f.write_str("connection failed during the exchange"),
+            TransportErrorKind::BodyTooLarge { limit } => {
+                write!(f, "the answer's body is longer than the {limit}-byte cap")
+            }
+        }
+    }
+}
+
+/// A failure below HTTP, with the operation it happened in and whether the request may have
+/// reached the server.
+#[derive(Debug)]
+pub struct TransportError {
+    kind: TransportErrorKind,
+    operation: &'static str,
+    issuing: bool,
+    may_have_been_sent: bool,
+    attempts: u32,
+    timeout: Option<Duration>,
+    detail: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl TransportError {
+    pub(crate) fn new(
+        kind: TransportErrorKind,
+        may_have_been_sent: bool,
+        detail: impl Into<String>,
+    ) -> Self {
+        TransportError {
+            kind,
+            operation: "",
+            issuing: false,
+            may_have_been_sent,
+            attempts: 1,
+            timeout: None,
+            detail: detail.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    pub(crate) fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    pub(crate) fn in_operation(
+        mut self,
+        info: &pca_core::OperationInfo,
+        attempts: u32,
+    ) -> TransportError {
+        self.operation = info.name;
+        self.issuing = info.is_issuing();
+        self.attempts = attempts;
+        self
+    }
+
+    /// What failed.
+    pub fn kind(&self) -> TransportErrorKind {
+        self.kind
+    }
+
+    /// The operation's documented name (`Sign Sub CSR`).
+    pub fn operation(&self) -> &'static str {
+        self.operation
+    }
+
+    /// `true` when the request may have reached the server: it was written, at least in part,
+    /// before the failure. `false` means it provably never left this machine.
+    pub fn may_have_been_sent(&self) -> bool {
+        self.may_have_been_sent
+    }
+
+    /// How many attempts were made in all.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// The timeout that passed, for [`TransportErrorKind::Timeout`].
+    pub fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.operation.is_empty() {
+            write!(f, "{}: ", self.operation)?;
+        }
+        write!(f, "{}", self.kind)?;
+        if let Some(t) = self.timeout {
+            write!(f, " after {} ms", t.as_millis())?;
+        }
+        if !self.detail.is_empty() {
+            write!(f, " ({})", self.detail)?;
+        }
+        if self.attempts > 1 {
+            write!(f, "; {} attempts made", self.attempts)?;
+        }
+        if !self.may_have_been_sent {
+            return f.write_str("; the request was not sent");
+        }
+        if self.issuing {
+            let check = if self.operation == "Create CA" {
+                "list the CAs (Get CA List)"
+            } else {
+                "list the CA's certificates (Get End Cert List)"
+            };
+            write!(
+                f,
+                "; the request may have reached the server and may have been executed. It was not \
+                 resent, because {} creates a certificate or CA each time it runs: before trying \
+                 again, {check} to check whether it was issued",
+                self.operation
+            )
+        } else {
+            f.write_str("; the request may have reached the server")
+        }
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}

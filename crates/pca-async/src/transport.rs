@@ -1,0 +1,347 @@
+//! Moving bytes with hyper 1: a pooled `hyper_util` legacy client over hyper-rustls, every call
+//! under a timeout, no redirects, the body cap, and the mapping of hyper's errors to
+//! [`TransportError`]s that say whether the request may have left.
+
+use std::error::Error as StdError;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{CONTENT_LENGTH, HeaderValue, USER_AGENT};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use rustls::RootCertStore;
+use tokio::net::TcpStream;
+use tower_service::Service;
+
+use pca_core::Endpoint;
+
+use crate::config::{Settings, proxy_for};
+use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::tls;
+
+type BoxError = Box<dyn StdError + Send + Sync>;
+type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
+
+/// A pooled hyper client and the limits it enforces. Cheap to share behind an `Arc`.
+#[derive(Debug)]
+pub(crate) struct Transport {
+    client: HyperClient<Connector, Full<Bytes>>,
+    user_agent: HeaderValue,
+    max_body: u64,
+    timeout: Duration,
+    connect_timeout: Duration,
+    proxied: bool,
+}
+
+impl Transport {
+    pub(crate) fn new(s: &Settings, endpoint: &Endpoint) -> Result<Self, Error> {
+        let mut roots = RootCertStore::empty();
+        let (added, _ignored) = roots.add_parsable_certificates(tls::root_certificates(s)?);
+        if added == 0 {
+            return Err(Error::Config(
+                "none of the root certificates could be used".to_owned(),
+            ));
+        }
+        let tls_config = rustls::ClientConfig::builder_with_provider(tls::provider())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Config(format!("TLS configuration: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(s.connect_timeout));
+
+        let host = endpoint
+            .authority()
+            .rsplit_once(':')
+            .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
+            .map_or(endpoint.authority(), |(h, _)| h);
+        let tunnel = match proxy_for(&s.proxy, host, &|n| std::env::var(n).ok()) {
+            Some(url) => Some(tunnel(&url, http.clone())?),
+            None => None,
+        };
+        let proxied = tunnel.is_some();
+        let tcp = TcpOrTunnel { http, tunnel };
+        let https = HttpsConnectorBuilder::new()
+            .with_tls_config(tls_config)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(tcp);
+        let connector = Connector {
+            inner: https,
+            timeout: s.connect_timeout,
+        };
+        let client = HyperClient::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(connector);
+        let user_agent = HeaderValue::from_str(&s.user_agent)
+            .map_err(|_| Error::Config("the user agent is not a valid header value".to_owned()))?;
+        Ok(Transport {
+            client,
+            user_agent,
+            max_body: s.max_response_body,
+            timeout: s.timeout,
+            connect_timeout: s.connect_timeout,
+            proxied,
+        })
+    }
+
+    /// `true` when requests go through a proxy.
+    pub(crate) fn is_proxied(&self) -> bool {
+        self.proxied
+    }
+
+    /// Sends `request` and reads the whole answer (at most the body cap), all under the
+    /// whole-call timeout.
+    pub(crate) async fn exchange(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let mut request = request.map(|b| Full::new(Bytes::from(b)));
+        request
+            .headers_mut()
+            .entry(USER_AGENT)
+            .or_insert_with(|| self.user_agent.clone());
+        let call = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| self.classify(e))?;
+            let (parts, body) = response.into_parts();
+            let declared = parts
+                .headers
+                .get(CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok());
+            if declared.is_some_and(|n| n > self.max_body) {
+                return Err(too_large(self.max_body));
+            }
+            let limit = usize::try_from(self.max_body).unwrap_or(usize::MAX);
+            let collected = Limited::new(body, limit).collect().await.map_err(|e| {
+                if e.downcast_ref::<LengthLimitError>().is_some() {
+                    too_large(self.max_body)
+                } else {
+                    body_error(e)
+                }
+            })?;
+            Ok(http::Response::from_parts(
+                parts,
+                collected.to_bytes().to_vec(),
+            ))
+        };
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(result) => result,
+            Err(_) => Err(TransportError::new(
+                TransportErrorKind::Timeout,
+                true,
+                "no complete answer in time",
+            )
+            .with_timeout(self.timeout)),
+        }
+    }
+
+    fn classify(&self, e: hyper_util::client::legacy::Error) -> TransportError {
+        use TransportErrorKind::{Connect, Io, Timeout, Tls};
+        let detail = chain_text(&e);
+        if e.is_connect() {
+            if let Some(r) = find::<rustls::Error>(&e) {
+                let sent = !is_handshake_refusal(r);
+                return TransportError::new(Tls, sent, detail).with_source(e);
+            }
+            if find::<io::Error>(&e).is_some_and(|io| io.kind() == io::ErrorKind::TimedOut)
+                || detail.contains("timed out")
+            {
+                return TransportError::new(Timeout, false, detail)
+                    .with_timeout(self.connect_timeout)
+                    .with_source(e);
+            }
+            return TransportError::new(Connect, false, detail).with_source(e);
+        }
+        if let Some(r) = find::<rustls::Error>(&e) {
+            let sent = !is_handshake_refusal(r);
+            return TransportError::new(Tls, sent, detail).with_source(e);
+        }
+        if find::<hyper::Error>(&e).is_some_and(hyper::Error::is_canceled) {
+            // hyper dropped the request before writing it (its connection closed first).
+            return TransportError::new(Io, false, detail).with_source(e);
+        }
+        TransportError::new(Io, true, detail).with_source(e)
+    }
+}
+
+fn too_large(limit: u64) -> TransportError {
+    TransportError::new(TransportErrorKind::BodyTooLarge { limit }, true, "")
+}
+
+fn body_error(e: BoxError) -> TransportError {
+    let detail = chain_text(e.as_ref());
+    TransportError::new(TransportErrorKind::Io, true, detail).with_source(BoxedError(e))
+}
+
+/// A boxed error that can be a source.
+#[derive(Debug)]
+struct BoxedError(BoxError);
+
+impl std::fmt::Display for BoxedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl StdError for BoxedError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.0.source()
+    }
+}
+
+/// The messages of an error and its sources, joined.
+fn chain_text(e: &(dyn StdError + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = s.source();
+    }
+    out
+}
+
+/// The first error of type `T` in the source chain of `e`.
+fn find<'a, T: StdError + 'static>(e: &'a (dyn StdError + 'static)) -> Option<&'a T> {
+    let mut next: Option<&(dyn StdError + 'static)> = Some(e);
+    while let Some(err) = next {
+        if let Some(t) = err.downcast_ref::<T>() {
+            return Some(t);
+        }
+        if let Some(io) = err.downcast_ref::<io::Error>() {
+            if let Some(t) = io.get_ref().and_then(|i| i.downcast_ref::<T>()) {
+                return Some(t);
+            }
+        }
+        next = err.source();
+    }
+    None
+}
+
+/// TLS failures that can only happen in the handshake, before any request byte is written.
+fn is_handshake_refusal(e: &rustls::Error) -> bool {
+    matches!(
+        e,
+        rustls::Error::InvalidCertificate(_)
+            | rustls::Error::NoCertificatesPresented
+            | rustls::Error::UnsupportedNameType
+            | rustls::Error::PeerIncompatible(_)
+            | rustls::Error::InvalidCertRevocationList(_)
+    )
+}
+
+fn tunnel(url: &str, http: HttpConnector) -> Result<Tunnel<HttpConnector>, Error> {
+    let matcher = Matcher::builder().all(url.to_owned()).build();
+    let probe: http::Uri = "https://pca.invalid/"
+        .parse()
+        .map_err(|_| Error::Config("proxy probe URI".to_owned()))?;
+    let intercept = matcher
+        .intercept(&probe)
+        .ok_or_else(|| Error::Config(format!("proxy URL {:?} is not usable", redact(url))))?;
+    let mut t = Tunnel::new(intercept.uri().clone(), http);
+    if let Some(auth) = intercept.basic_auth() {
+        t = t.with_auth(auth.clone());
+    }
+    Ok(t)
+}
+
+/// A proxy URL without its credentials, for messages.
+fn redact(url: &str) -> String {
+    match url.split_once('@') {
+        Some((before, after)) => match before.split_once("://") {
+            Some((scheme, _)) => format!("{scheme}://***@{after}"),
+            None => format!("***@{after}"),
+        },
+        None => url.to_owned(),
+    }
+}
+
+/// TCP, directly or through an HTTP `CONNECT` tunnel.
+#[derive(Clone)]
+struct TcpOrTunnel {
+    http: HttpConnector,
+    tunnel: Option<Tunnel<HttpConnector>>,
+}
+
+impl Service<http::Uri> for TcpOrTunnel {
+    type Response = TokioIo<TcpStream>;
+    type Error = BoxError;
+    type Future = BoxFuture<Self::Response>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, dst: http::Uri) -> Self::Future {
+        match &self.tunnel {
+            Some(t) => {
+                let mut t = t.clone();
+                Box::pin(async move { t.call(dst).await.map_err(BoxError::from) })
+            }
+            None => {
+                let mut h = self.http.clone();
+                Box::pin(async move { h.call(dst).await.map_err(BoxError::from) })
+            }
+        }
+    }
+}
+
+/// The TLS connector with the connect timeout over TCP, tunnel and handshake together.
+#[derive(Clone)]
+struct Connector {
+    inner: HttpsConnector<TcpOrTunnel>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Connector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connector")
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service<http::Uri> for Connector {
+    type Response = <HttpsConnector<TcpOrTunnel> as Service<http::Uri>>::Response;
+    type Error = BoxError;
+    type Future = BoxFuture<Self::Response>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, dst: http::Uri) -> Self::Future {
+        let connecting = self.inner.call(dst);
+        let timeout = self.timeout;
+        Box::pin(async move {
+            match tokio::time::timeout(timeout, connecting).await {
+                Ok(result) => result,
+                Err(_) => Err(Box::new(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("connect timed out after {} ms", timeout.as_millis()),
+                )) as BoxError),
+            }
+        })
+    }
+}
