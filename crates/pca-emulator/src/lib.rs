@@ -1,0 +1,129 @@
+//! A local NAVER Cloud Platform Private CA: a real HTTP server that answers the 24 Private CA
+//! operations as the service documents them, with real keys and real X.509 certificates, behind
+//! a gateway that checks signature v2 like NAVER's API gateway does.
+//!
+//! ```no_run
+//! use pca_emulator::Emulator;
+//!
+//! let emulator = Emulator::builder()
+//!     .credentials("my-access-key", "my-secret-key")
+//!     .start()?; // its own runtime on a background thread; `spawn().await` inside tokio
+//! println!("{}", emulator.base_url()); // http://127.0.0.1:PORT, the API is below /api/v1
+//! // … point a client at emulator.endpoint() with emulator.credentials() …
+//! drop(emulator); // stops the server
+//! # Ok::<(), pca_emulator::StartError>(())
+//! ```
+//!
+//! # Gateway
+//!
+//! Every request passes, in this order:
+//!
+//! | check | refusal |
+//! |---|---|
+//! | `Content-Length` above the body limit (default 64 KiB), or a longer body | 413, errorCode `430` Request Entity Too Large |
+//! | a `Content-Length` that is not a number, an unreadable body | 400, errorCode `100` Bad Request Exception |
+//! | a path or method the API does not have (including paths without `/api/v1`) | 404, errorCode `300` Not Found Exception |
+//! | missing `x-ncp-apigw-timestamp`, `x-ncp-iam-access-key` or signature header | 401, errorCode `200` Authentication Failed |
+//! | timestamp not epoch milliseconds, or more than 5 minutes (configurable) from the emulator's clock | 401, errorCode `200` |
+//! | unknown access key, or a signature that does not match (checked in constant time) | 401, errorCode `200` |
+//!
+//! The signature is HMAC-SHA256 over `METHOD path?query\ntimestamp\naccessKey` with the path and
+//! query exactly as received, checked with `pca_core::signing`. It is read from
+//! `x-ncp-apigw-signature-v2`, or from `x-ncp-apigw-signature-v1` (the header name NAVER's Go
+//! client uses for the same value). Gateway refusals have the body
+//! `{"error":{"errorCode":"…","message":"…","details":"…"}}` and the header
+//! `x-ncp-apigw-response-origin: APIGW`. The `details` never contain keys or signatures.
+//!
+//! # Service answers
+//!
+//! Successes are `{"code":"SUCCESS","msg":"Success","data":…}` with HTTP 200. Refusals carry a
+//! code of the service's enum (`pca_core::ServiceCode`) in the same envelope, with `data: null`
+//! and this HTTP status (NAVER does not publish the real mapping; this is the emulator's choice):
+//!
+//! | HTTP | codes |
+//! |---|---|
+//! | 400 | every `EMPTY_*`, `INVALID_INPUT*`, `INVALID_X509_*`, `INVAILD_*`, `EXCEED_COMMON_NAME`, `EXCEED_CA_ALIAS`, `EXCEED_EXPIRY_DATE`, `INVALID_PATH`, `INVALID_REQUEST`, `INVALID_CERT`, `INVALID_CA`, `INVALID_ISSUER_CA`, and any other code not listed below |
+//! | 401 | `UNAUTHORIZED`, `INVAILD_ACCESS_TOKEN`, `EMPTY_ACCESS_TOKEN`, `EMPTY_AUTH_TOKEN` |
+//! | 403 | `FORBIDDEN`, `NOT_AUTHORIZED_REQUEST`, `NOT_AUTHORIZED_ACTION` |
+//! | 404 | `NOT_FOUND`, `NOT_EXIST_CASTORE`, `NOT_EXIST_ISSUER_CA`, `NOT_EXIST_POLICY` |
+//! | 409 | `INVALID_CA_STATUS`, `INVALID_STATUS`, `INVALID_CASTORE_STATUS`, `INVALID_ACTION`, `INVALID_USER`, `ALREADY_EXIST_*` |
+//! | 422 | `UNPROCESSABLE_ENTITY` (more than the CA limit), `EXCEED_SIGNING_COUNT` (more than the certificate limit) |
+//! | 500 | `INTERNAL_SERVER_ERROR`, `FAIL_*` |
+//!
+//! Which code each refusal uses: malformed JSON or a body that is not an object →
+//! `INVALID_REQUEST`; a field of the wrong type → `INVALID_INPUT`; a missing field → its
+//! `EMPTY_*` code (`EMPTY_CSR`, `EMPTY_CA_ALIAS`, `EMPTY_KEY_TYPE`, `EMPTY_CA_TTL` for a missing
+//! period, `EMPTY_X509_PARAMETERS`, `EMPTY_COMMON_NAME`, `EMPTY_STATUS`, `EMPTY_CERT`,
+//! `EMPTY_ID_NO`, `EMPTY_CA_TYPE`); a bad period → `INVALID_INPUT_PERIOD`; a bad key type or a
+//! CSR key that is not accepted → `INVALID_X509_KEY_TYPE`; a `caTag` path segment that is not a
+//! valid tag → `INVALID_PATH`; a well-formed tag no CA has → `NOT_FOUND`; a bad serial number →
+//! `INVALID_INPUT_SERIAL_NO`; a bad `pageNo` → `INVALID_INPUT_PAGENUMBBER`; a CA in the wrong
+//! status for the operation → `INVALID_CA_STATUS`; an alias in use → `ALREADY_EXIST_ALIAS`.
+//!
+//! # Behaviour
+//!
+//! - **CAs**: a root (`caType=PRIVATE_ROOT`) is self-signed and `ACTIVE`. A sub CA with
+//!   `issuerTag` is signed at once by that CA (which must be `ACTIVE`); without it the sub CA
+//!   is `PENDING`: Get Sub CSR gives its CSR, any CA (here or elsewhere) signs it, and Activate
+//!   Sub CA installs the certificate (it must certify the CA's own key, be a CA certificate, and
+//!   be signed by a certificate of `caChainPem`). Key types `RSA2048`, `RSA4096`, `EC256`,
+//!   `EC521`. `period` is days (1 to 3650) or `MAX`; `MAX` is 3650 days for a root and the
+//!   issuer's end of validity otherwise; every certificate's validity is clamped to its issuer's.
+//! - **Status**: Update CA moves `ACTIVE` ⇄ `DEACTIVATED`, any status to `DESTROYING`, and
+//!   `DESTROYING` back to `ACTIVE` (cancel). Only an `ACTIVE` CA signs anything (certificates
+//!   and CRLs). Delete CA is accepted only from `DESTROYING`, and deletes the CAs signed here by
+//!   that CA too; a `DESTROYING` CA is deleted by itself 72 hours after it was scheduled.
+//! - **Certificates**: Sign Sub CSR makes a CA certificate (basicConstraints CA:TRUE critical,
+//!   keyCertSign + cRLSign + digitalSignature, subject and authority key identifiers) from the
+//!   CSR's public key and subject; Sign End CSR and Issue End Cert make end-entity certificates
+//!   (serverAuth + clientAuth, the CSR's or `x509Parameters`' SANs). CSRs are verified and may
+//!   hold RSA (2048 to 8192 bits), EC P-256 or P-384, or Ed25519 keys. Serial numbers are 20
+//!   random octets, shown colon-separated. Sign End CSR with an explicit period longer than the
+//!   CA's remaining validity is refused with `EXCEED_EXPIRY_DATE`; without a period it is 365
+//!   days (clamped), as for Issue End Cert, whose default key type is `RSA2048`.
+//! - **Lists**: Get CA List and Get End Cert List return pages of **20** entries (configurable
+//!   with [`EmulatorBuilder::page_size`]), `pageNo` from 1; a page past the end is empty.
+//!   Get End Cert List lists every certificate the CA signed, sub-CA certificates included.
+//! - **CRL**: Get CA CRL returns a PEM `X509 CRL` signed by the CA, listing revoked serials; it
+//!   is reissued on every revocation, Rotate CRL, Trim CA and Update CRL Config, and when it
+//!   expires. Its validity is the CRL expiry config (default 3 days, 3 to 3650, not past the CA
+//!   certificate: else `EXCEED_EXPIRY_DATE`). Trim CA drops revoked certificates that have
+//!   expired.
+//! - **OCSP**: Create OCSP stores the URL; certificates signed afterwards carry it in an
+//!   Authority Information Access extension and answers show it as `ocspResponder`; Delete OCSP
+//!   removes it for later certificates.
+//! - **Users**: Add CA User (36-character `idNo`), Get CA User List, Delete CA User.
+//! - **Limits**: 10 CAs and 30,000 certificates per CA (configurable), as documented.
+//! - **Accounts**: every configured access key sees the same CAs.
+//!
+//! # State
+//!
+//! In memory by default. With [`EmulatorBuilder::state_dir`] (`--state-dir`) every change is
+//! written to `state.json` in that directory before it is answered: to a temporary file
+//! (mode 0600: it holds the CA keys), fsynced, renamed over the old file, and the directory
+//! fsynced. A restart reads it back: CAs, keys, certificates, CRLs and users.
+//!
+//! # Binary
+//!
+//! `pca-emulator [--listen ADDR] --access-key K --secret-key S [--access-key K2 --secret-key S2 …]
+//! [--state-dir DIR]` prints `listening on http://HOST:PORT` on stdout once it accepts
+//! connections, logs to stderr with `tracing` (`RUST_LOG` filters), and stops on SIGINT or
+//! SIGTERM.
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
+
+mod gateway;
+pub mod loopback;
+mod pki;
+mod server;
+mod service;
+mod store;
+
+pub use server::{
+    DEFAULT_ACCESS_KEY, DEFAULT_BODY_LIMIT, DEFAULT_LISTEN, DEFAULT_MAX_CAS,
+    DEFAULT_MAX_CERTS_PER_CA, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_PAGE_SIZE, DEFAULT_SECRET_KEY,
+    Emulator, EmulatorBuilder, StartError,
+};
+pub use service::http_status;

@@ -1,0 +1,118 @@
+//! `pca-emulator`: a local NAVER Cloud Platform Private CA server.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use pca_emulator::Emulator;
+
+/// A local NAVER Cloud Platform Private CA server with real X.509 certificates.
+#[derive(Debug, Parser)]
+#[command(name = "pca-emulator", version)]
+struct Args {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = pca_emulator::DEFAULT_LISTEN)]
+    listen: SocketAddr,
+    /// Access key to accept; repeat with --secret-key for several pairs (paired in order).
+    #[arg(long = "access-key", env = "NCLOUD_ACCESS_KEY", value_name = "KEY")]
+    access_keys: Vec<String>,
+    /// Secret key of the access key at the same position.
+    #[arg(
+        long = "secret-key",
+        env = "NCLOUD_SECRET_KEY",
+        value_name = "SECRET",
+        hide_env_values = true
+    )]
+    secret_keys: Vec<String>,
+    /// Keep the state (CAs, keys, certificates) in this directory across restarts.
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let args = Args::parse();
+    if args.access_keys.is_empty() {
+        eprintln!(
+            "pca-emulator: give at least one --access-key KEY --secret-key SECRET \
+             (or NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY)"
+        );
+        return ExitCode::from(2);
+    }
+    if args.access_keys.len() != args.secret_keys.len() {
+        eprintln!(
+            "pca-emulator: {} access keys but {} secret keys: give them in pairs",
+            args.access_keys.len(),
+            args.secret_keys.len()
+        );
+        return ExitCode::from(2);
+    }
+    if args
+        .access_keys
+        .iter()
+        .chain(&args.secret_keys)
+        .any(|k| k.is_empty() || k.chars().any(|c| c.is_control() || c.is_whitespace()))
+    {
+        eprintln!("pca-emulator: keys must be non-empty and hold no whitespace");
+        return ExitCode::from(2);
+    }
+    let mut builder = Emulator::builder().listen(args.listen);
+    for (a, s) in args.access_keys.iter().zip(&args.secret_keys) {
+        builder = builder.credentials(a.clone(), s.clone());
+    }
+    if let Some(dir) = &args.state_dir {
+        builder = builder.state_dir(dir);
+    }
+    let emulator = match builder.spawn().await {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("pca-emulator: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "listening on {}", emulator.base_url());
+        let _ = out.flush();
+    }
+    tracing::info!(
+        addr = %emulator.addr(),
+        access_keys = args.access_keys.len(),
+        persistent = args.state_dir.is_some(),
+        "pca-emulator started"
+    );
+    wait_for_signal().await;
+    tracing::info!("stopping");
+    emulator.shutdown();
+    ExitCode::SUCCESS
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

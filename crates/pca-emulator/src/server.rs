@@ -1,0 +1,498 @@
+//! The HTTP server: the builder, the running handle, and the request pipeline (size limit,
+//! routing, gateway checks, service).
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use pca_core::{GatewayErrorCode, SecretKey, ServiceCode};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::gateway::{self, GatewayError, Keys};
+use crate::service::{self, Limits, Query, Route, Service, ServiceError};
+use crate::store::{Persistence, State};
+
+/// The access key the emulator accepts when no credentials are configured.
+pub const DEFAULT_ACCESS_KEY: &str = "emulator-access-key";
+/// The secret key paired with [`DEFAULT_ACCESS_KEY`].
+pub const DEFAULT_SECRET_KEY: &str = "emulator-secret-key";
+/// The default listen address of the binary.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
+/// The default largest request body, in bytes.
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+/// The default page size of Get CA List and Get End Cert List.
+pub const DEFAULT_PAGE_SIZE: usize = 20;
+/// The documented limit of CAs per account.
+pub const DEFAULT_MAX_CAS: usize = 10;
+/// The documented limit of certificates per CA.
+pub const DEFAULT_MAX_CERTS_PER_CA: u64 = 30_000;
+/// The gateway's documented clock tolerance.
+pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
+
+/// Why the emulator did not start.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The listen address could not be bound.
+    Bind(std::io::Error),
+    /// The state directory could not be read.
+    State(String),
+    /// The runtime could not be made.
+    Runtime(std::io::Error),
+}
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartError::Bind(e) => write!(f, "cannot listen: {e}"),
+            StartError::State(e) => write!(f, "cannot load the state: {e}"),
+            StartError::Runtime(e) => write!(f, "cannot start the runtime: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StartError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StartError::Bind(e) | StartError::Runtime(e) => Some(e),
+            StartError::State(_) => None,
+        }
+    }
+}
+
+/// Configures and starts an [`Emulator`].
+#[derive(Debug)]
+pub struct EmulatorBuilder {
+    listen: SocketAddr,
+    credentials: Vec<(String, SecretKey)>,
+    state_dir: Option<PathBuf>,
+    max_clock_skew: Duration,
+    body_limit: usize,
+    limits: Limits,
+    worker_threads: usize,
+}
+
+impl Default for EmulatorBuilder {
+    fn default() -> Self {
+        EmulatorBuilder {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            credentials: Vec::new(),
+            state_dir: None,
+            max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
+            body_limit: DEFAULT_BODY_LIMIT,
+            limits: Limits {
+                page_size: DEFAULT_PAGE_SIZE,
+                max_cas: DEFAULT_MAX_CAS,
+                max_certs_per_ca: DEFAULT_MAX_CERTS_PER_CA,
+            },
+            worker_threads: 2,
+        }
+    }
+}
+
+impl EmulatorBuilder {
+    /// The address to listen on (default `127.0.0.1:0`: a free loopback port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// Accepts requests signed with this access key and secret key; may be called several
+    /// times. Without any, [`DEFAULT_ACCESS_KEY`] / [`DEFAULT_SECRET_KEY`] are accepted.
+    pub fn credentials(
+        mut self,
+        access_key: impl Into<String>,
+        secret_key: impl Into<String>,
+    ) -> Self {
+        self.credentials
+            .push((access_key.into(), SecretKey::new(secret_key.into())));
+        self
+    }
+
+    /// Keeps the state in `dir` (created if needed), so that it survives a restart. Without it
+    /// the state is in memory only.
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// The largest difference between a request's timestamp and the emulator's clock
+    /// (default 5 minutes).
+    pub fn max_clock_skew(mut self, skew: Duration) -> Self {
+        self.max_clock_skew = skew;
+        self
+    }
+
+    /// The largest request body in bytes (default [`DEFAULT_BODY_LIMIT`]); larger bodies get
+    /// 413 with gateway errorCode 430.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Entries per page of the list operations (default [`DEFAULT_PAGE_SIZE`]).
+    pub fn page_size(mut self, entries: usize) -> Self {
+        self.limits.page_size = entries.max(1);
+        self
+    }
+
+    /// The most CAs that may exist at once (default [`DEFAULT_MAX_CAS`]).
+    pub fn max_cas(mut self, n: usize) -> Self {
+        self.limits.max_cas = n;
+        self
+    }
+
+    /// The most certificates one CA signs (default [`DEFAULT_MAX_CERTS_PER_CA`]).
+    pub fn max_certs_per_ca(mut self, n: u64) -> Self {
+        self.limits.max_certs_per_ca = n;
+        self
+    }
+
+    /// Worker threads of the runtime [`start`](Self::start) makes (default 2).
+    pub fn worker_threads(mut self, n: usize) -> Self {
+        self.worker_threads = n.max(1);
+        self
+    }
+
+    fn prepare(self) -> Result<(Arc<Shared>, std::net::TcpListener, Credentials), StartError> {
+        let (state, persistence) = match &self.state_dir {
+            Some(dir) => {
+                let (p, s) = Persistence::open(dir).map_err(StartError::State)?;
+                (s, Some(p))
+            }
+            None => (State::default(), None),
+        };
+        let mut creds = self.credentials;
+        if creds.is_empty() {
+            creds.push((
+                DEFAULT_ACCESS_KEY.to_owned(),
+                SecretKey::new(DEFAULT_SECRET_KEY),
+            ));
+        }
+        let first = (creds[0].0.clone(), creds[0].1.clone());
+        let listener = std::net::TcpListener::bind(self.listen).map_err(StartError::Bind)?;
+        listener.set_nonblocking(true).map_err(StartError::Bind)?;
+        let shared = Arc::new(Shared {
+            keys: Keys::new(creds),
+            service: Service::new(state, persistence, self.limits),
+            max_clock_skew: self.max_clock_skew,
+            body_limit: self.body_limit,
+        });
+        Ok((shared, listener, first))
+    }
+
+    /// Starts the emulator on its own runtime, on a background thread; works from synchronous
+    /// and asynchronous code alike. The emulator stops when the returned handle is dropped.
+    pub fn start(self) -> Result<Emulator, StartError> {
+        let threads = self.worker_threads;
+        let (shared, listener, first) = self.prepare()?;
+        let addr = listener.local_addr().map_err(StartError::Bind)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("pca-emulator")
+            .enable_all()
+            .build()
+            .map_err(StartError::Runtime)?;
+        let (tx, rx) = watch::channel(false);
+        let thread = std::thread::Builder::new()
+            .name("pca-emulator".to_owned())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match TcpListener::from_std(listener) {
+                        Ok(l) => serve(l, shared, rx).await,
+                        Err(e) => tracing::error!(error = %e, "cannot listen"),
+                    }
+                });
+                runtime.shutdown_timeout(Duration::from_secs(2));
+            })
+            .map_err(StartError::Runtime)?;
+        Ok(Emulator::new(addr, tx, Some(thread), None, first))
+    }
+
+    /// Starts the emulator on the current tokio runtime. The emulator stops when the returned
+    /// handle is dropped.
+    pub async fn spawn(self) -> Result<Emulator, StartError> {
+        let (shared, listener, first) = self.prepare()?;
+        let addr = listener.local_addr().map_err(StartError::Bind)?;
+        let listener = TcpListener::from_std(listener).map_err(StartError::Bind)?;
+        let (tx, rx) = watch::channel(false);
+        let task = tokio::spawn(serve(listener, shared, rx));
+        Ok(Emulator::new(addr, tx, None, Some(task), first))
+    }
+}
+
+type Credentials = (String, SecretKey);
+
+/// A running emulator. Dropping it stops the server.
+#[derive(Debug)]
+pub struct Emulator {
+    addr: SocketAddr,
+    base_url: String,
+    shutdown: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    credentials: Credentials,
+}
+
+impl Emulator {
+    /// A builder with the defaults: loopback, a free port, in-memory state, the default
+    /// credentials.
+    pub fn builder() -> EmulatorBuilder {
+        EmulatorBuilder::default()
+    }
+
+    fn new(
+        addr: SocketAddr,
+        shutdown: watch::Sender<bool>,
+        thread: Option<std::thread::JoinHandle<()>>,
+        task: Option<tokio::task::JoinHandle<()>>,
+        credentials: Credentials,
+    ) -> Self {
+        Emulator {
+            addr,
+            base_url: format!("http://{addr}"),
+            shutdown,
+            thread,
+            task,
+            credentials,
+        }
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL, `http://HOST:PORT` (the API is below `/api/v1`).
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The API's URL, `http://HOST:PORT/api/v1`.
+    pub fn api_url(&self) -> String {
+        format!("{}/api/v1", self.base_url)
+    }
+
+    /// A pca-core endpoint for this emulator.
+    pub fn endpoint(&self) -> pca_core::Endpoint {
+        pca_core::Endpoint::allow_insecure_http(&self.base_url)
+            .unwrap_or_else(|e| unreachable!("an http://IP:PORT URL is a valid endpoint: {e}"))
+    }
+
+    /// The first configured credentials (the defaults when none were configured).
+    pub fn credentials(&self) -> pca_core::Credentials {
+        pca_core::Credentials::new(
+            self.credentials.0.clone(),
+            self.credentials.1.expose_secret().to_owned(),
+        )
+        .unwrap_or_else(|e| unreachable!("configured credentials are valid: {e}"))
+    }
+
+    /// Stops the server and waits for its thread (when it has its own runtime).
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// What every connection shares.
+struct Shared {
+    keys: Keys,
+    service: Service,
+    max_clock_skew: Duration,
+    body_limit: usize,
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let _ = stream.set_nodelay(true);
+                    let shared = shared.clone();
+                    let mut stop = shutdown.clone();
+                    tokio::spawn(async move {
+                        let svc = service_fn(move |req| {
+                            let shared = shared.clone();
+                            async move { Ok::<_, Infallible>(handle(shared, req).await) }
+                        });
+                        let conn = http1::Builder::new()
+                            .timer(TokioTimer::new())
+                            .header_read_timeout(Duration::from_secs(30))
+                            .serve_connection(TokioIo::new(stream), svc);
+                        tokio::pin!(conn);
+                        tokio::select! {
+                            _ = conn.as_mut() => {}
+                            _ = stop.changed() => {
+                                conn.as_mut().graceful_shutdown();
+                                let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+                            }
+                        }
+                    });
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            },
+            _ = shutdown.changed() => break,
+        }
+    }
+}
+
+fn json_response(status: StatusCode, body: Vec<u8>, gateway: bool) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=UTF-8"),
+    );
+    if gateway {
+        r.headers_mut().insert(
+            "x-ncp-apigw-response-origin",
+            HeaderValue::from_static("APIGW"),
+        );
+    }
+    r
+}
+
+fn gateway_response(e: &GatewayError) -> Response<Full<Bytes>> {
+    json_response(e.status(), e.body(), true)
+}
+
+fn envelope(result: Result<Value, ServiceError>) -> Response<Full<Bytes>> {
+    let (status, body) = match result {
+        Ok(data) => (
+            StatusCode::OK,
+            json!({ "code": "SUCCESS", "msg": "Success", "data": data }),
+        ),
+        Err(e) => (
+            service::http_status(&e.code),
+            json!({ "code": e.code.as_str(), "msg": e.msg, "data": null }),
+        ),
+    };
+    json_response(status, serde_json::to_vec(&body).unwrap_or_default(), false)
+}
+
+async fn handle(shared: Arc<Shared>, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let (response, op) = pipeline(shared, req).await;
+    tracing::info!(
+        method = %method,
+        path = ?path,
+        operation = op,
+        status = response.status().as_u16(),
+        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
+    response
+}
+
+async fn pipeline(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> (Response<Full<Bytes>>, &'static str) {
+    let (parts, body) = req.into_parts();
+    let too_large = || {
+        GatewayError::new(
+            GatewayErrorCode::RequestEntityTooLarge,
+            format!(
+                "The request body is larger than {} bytes.",
+                shared.body_limit
+            ),
+        )
+    };
+    if let Some(len) = parts.headers.get(CONTENT_LENGTH) {
+        match len.to_str().ok().and_then(|l| l.trim().parse::<u64>().ok()) {
+            Some(n) if n > shared.body_limit as u64 => {
+                return (gateway_response(&too_large()), "-");
+            }
+            Some(_) => {}
+            None => {
+                let e = GatewayError::new(GatewayErrorCode::BadRequest, "Invalid Content-Length.");
+                return (gateway_response(&e), "-");
+            }
+        }
+    }
+    let Some(route) = Route::parse(&parts.method, parts.uri.path()) else {
+        let e = GatewayError::new(GatewayErrorCode::NotFound, "URL not found.");
+        return (gateway_response(&e), "-");
+    };
+    let op = route.name();
+    let bytes = match Limited::new(body, shared.body_limit).collect().await {
+        Ok(c) => c.to_bytes(),
+        Err(e) => {
+            let e = if e.is::<http_body_util::LengthLimitError>() {
+                too_large()
+            } else {
+                GatewayError::new(
+                    GatewayErrorCode::BadRequest,
+                    "The request body is unreadable.",
+                )
+            };
+            return (gateway_response(&e), op);
+        }
+    };
+    let request_uri = parts
+        .uri
+        .path_and_query()
+        .map(|pq| pq.as_str())
+        .unwrap_or("/");
+    if let Err(e) = gateway::authenticate(
+        &shared.keys,
+        &parts.method,
+        request_uri,
+        &parts.headers,
+        SystemTime::now(),
+        shared.max_clock_skew,
+    ) {
+        return (gateway_response(&e), op);
+    }
+    let query = match Query::parse(parts.uri.query()) {
+        Ok(q) => q,
+        Err(e) => return (envelope(Err(e)), op),
+    };
+    let worker = shared.clone();
+    let result = match tokio::task::spawn_blocking(move || {
+        worker
+            .service
+            .handle(route, &query, &bytes, SystemTime::now())
+    })
+    .await
+    {
+        Ok(r) => r,
+        Err(_) => Err(ServiceError::new(
+            ServiceCode::InternalServerError,
+            "internal error",
+        )),
+    };
+    (envelope(result), op)
+}
