@@ -1,0 +1,139 @@
+//! The one place that talks to a Private CA: NCP through pca-blocking, or (`--local`) an
+//! emulator started inside this process through pca-emulator's library API.
+
+use pca_blocking::{Client, Error as ClientError};
+use pca_core::{Endpoint, Operation, Site};
+
+use crate::cli::{GlobalArgs, SiteArg};
+use crate::exit::{CliError, Kind, Result};
+use crate::output::Ui;
+
+/// A connected API: the client, and the in-process emulator it talks to in local mode (kept
+/// alive as long as the client; dropping it stops the server).
+pub(crate) struct Api {
+    client: Client,
+    emulator: Option<pca_emulator::Emulator>,
+}
+
+impl std::fmt::Debug for Api {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Api")
+            .field("endpoint", &self.client.endpoint().to_string())
+            .field("local", &self.emulator.is_some())
+            .finish()
+    }
+}
+
+/// The endpoint the options name: `--endpoint`, else `--site`, else the public site.
+fn endpoint(global: &GlobalArgs) -> Result<Endpoint> {
+    if let Some(url) = global.endpoint.as_deref().filter(|u| !u.trim().is_empty()) {
+        return Ok(Endpoint::parse(url)?);
+    }
+    Ok(match global.site {
+        Some(SiteArg::Gov) => Endpoint::site(Site::Gov),
+        Some(SiteArg::Public) | None => Endpoint::site(Site::Public),
+    })
+}
+
+/// Starts the embedded emulator (in memory, or with its state in `state_dir`).
+pub(crate) fn start_emulator(
+    state_dir: Option<&std::path::Path>,
+) -> Result<pca_emulator::Emulator> {
+    let mut builder = pca_emulator::Emulator::builder();
+    if let Some(dir) = state_dir {
+        builder = builder.state_dir(dir);
+    }
+    builder
+        .start()
+        .map_err(|e| CliError::local(format!("cannot start the embedded emulator: {e}")))
+}
+
+impl Api {
+    /// Connects as the global options say. Resolves credentials and endpoint; sends nothing.
+    pub(crate) fn connect(global: &GlobalArgs, ui: &Ui) -> Result<Api> {
+        if global.local || global.local_state.is_some() {
+            ui.step("starting the embedded emulator");
+            let emulator = start_emulator(global.local_state.as_deref())?;
+            tracing::info!(url = emulator.base_url(), "embedded emulator started");
+            return Self::on_emulator(emulator, global);
+        }
+        let mut builder = Client::builder()
+            .endpoint(endpoint(global)?)
+            .timeout(global.timeout)
+            .metadata_service(global.server_role);
+        if let Some(profile) = global.profile.as_deref().filter(|p| !p.trim().is_empty()) {
+            builder = builder
+                .profile(profile)
+                .metadata_service(global.server_role);
+        }
+        let client = builder.build().map_err(map_error)?;
+        Ok(Api {
+            client,
+            emulator: None,
+        })
+    }
+
+    /// A client for a running emulator, with its credentials.
+    pub(crate) fn on_emulator(
+        emulator: pca_emulator::Emulator,
+        global: &GlobalArgs,
+    ) -> Result<Api> {
+        let client = Client::builder()
+            .credentials(emulator.credentials())
+            .endpoint(emulator.endpoint())
+            .timeout(global.timeout)
+            .no_proxy()
+            .build()
+            .map_err(map_error)?;
+        Ok(Api {
+            client,
+            emulator: Some(emulator),
+        })
+    }
+
+    /// The endpoint calls go to.
+    pub(crate) fn endpoint(&self) -> &Endpoint {
+        self.client.endpoint()
+    }
+
+    /// The emulator's base URL in local mode.
+    pub(crate) fn local_url(&self) -> Option<&str> {
+        self.emulator.as_ref().map(|e| e.base_url())
+    }
+
+    /// Sends one operation. Issuing operations are sent once: pca-blocking never resends them
+    /// and neither does this code.
+    pub(crate) fn call<O: Operation>(&self, op: &O) -> Result<O::Output> {
+        tracing::debug!(operation = O::INFO.name, "calling");
+        self.client.send(op).map_err(|e| {
+            let mut err = map_error(e);
+            if err.kind == Kind::Transport && O::INFO.is_issuing() {
+                err = err.detail("issuing", true);
+            }
+            err
+        })
+    }
+}
+
+/// A client error as a command-line error.
+pub(crate) fn map_error(e: ClientError) -> CliError {
+    match e {
+        ClientError::Core(core) => core.into(),
+        ClientError::Transport(t) => {
+            let sent = t.may_have_been_sent();
+            let mut err = CliError::new(Kind::Transport, t.to_string())
+                .detail("mayHaveBeenSent", sent)
+                .detail("transportKind", t.kind().to_string());
+            if sent {
+                err = err.hint(
+                    "the request may have reached the server: check its effect (e.g. `pca cert list CA_TAG`, `pca ca list`) before trying again",
+                );
+            } else {
+                err = err.hint("the request was not sent; it is safe to try again");
+            }
+            err
+        }
+        ClientError::Config(msg) => CliError::new(Kind::Config, msg),
+        other => CliError::new(Kind::Transport, other.to_string()),
+    }
+}
