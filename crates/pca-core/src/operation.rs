@@ -159,6 +159,10 @@ impl<'a> Data<'a> {
                 message: "missing or null".to_owned(),
             });
         }
+        // Decode without tracking the path first; on failure decode again to learn where.
+        if let Ok(value) = serde_json::from_str(self.json()) {
+            return Ok(value);
+        }
         let mut de = serde_json::Deserializer::from_str(self.json());
         serde_path_to_error::deserialize(&mut de).map_err(|e| DataError {
             path: e.path().to_string(),

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use hmac::{Hmac, Mac};
-use http::{HeaderValue, Method};
+use http::{HeaderName, HeaderValue, Method};
 use sha2::Sha256;
 
 use crate::credentials::{Credentials, SecretKey};
@@ -28,6 +28,11 @@ pub const ACCESS_KEY_HEADER: &str = "x-ncp-iam-access-key";
 pub const SIGNATURE_HEADER: &str = "x-ncp-apigw-signature-v2";
 /// The header name NAVER's own Go client uses for the same signature (accepted by the gateway).
 pub const SIGNATURE_HEADER_V1: &str = "x-ncp-apigw-signature-v1";
+
+// The same names as `HeaderName`s, made at compile time (inserting by `&str` parses the name).
+const TIMESTAMP_NAME: HeaderName = HeaderName::from_static(TIMESTAMP_HEADER);
+const ACCESS_KEY_NAME: HeaderName = HeaderName::from_static(ACCESS_KEY_HEADER);
+const SIGNATURE_NAME: HeaderName = HeaderName::from_static(SIGNATURE_HEADER);
 
 /// A point in time as Unix epoch milliseconds: the signing time and every time the core reasons
 /// about. The core never reads the clock; callers pass a `Timestamp` in.
@@ -90,10 +95,25 @@ pub fn string_to_sign(
     s.push(' ');
     s.push_str(request_uri);
     s.push('\n');
-    s.push_str(&timestamp.0.to_string());
+    push_decimal(&mut s, timestamp.0);
     s.push('\n');
     s.push_str(access_key);
     s
+}
+
+/// Appends the decimal digits of `n` (what `n.to_string()` gives, without the allocation).
+fn push_decimal(s: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    s.extend(digits[start..].iter().map(|&d| char::from(d)));
 }
 
 fn mac(secret: &SecretKey, message: &str) -> Hmac<Sha256> {
@@ -107,6 +127,22 @@ fn mac(secret: &SecretKey, message: &str) -> Hmac<Sha256> {
 /// Base64(HMAC-SHA256(secret, string_to_sign)).
 pub fn signature(secret: &SecretKey, string_to_sign: &str) -> String {
     STANDARD.encode(mac(secret, string_to_sign).finalize().into_bytes())
+}
+
+/// Length of a standard Base64 HMAC-SHA256 value (32 bytes).
+const SIGNATURE_B64_LEN: usize = 44;
+
+/// [`signature`] as a header value, encoded on the stack.
+fn signature_header_value(secret: &SecretKey, string_to_sign: &str) -> HeaderValue {
+    let mut b64 = [0u8; SIGNATURE_B64_LEN];
+    let len = STANDARD
+        .encode_slice(
+            mac(secret, string_to_sign).finalize().into_bytes(),
+            &mut b64,
+        )
+        .unwrap_or_else(|_| unreachable!("32 bytes encode to 44 Base64 characters"));
+    HeaderValue::from_bytes(&b64[..len])
+        .unwrap_or_else(|_| unreachable!("standard Base64 is a valid header value"))
 }
 
 /// Checks a Base64 signature against `string_to_sign`, in constant time.
@@ -146,12 +182,10 @@ pub fn signature_headers(
     credentials: &Credentials,
 ) -> Result<SignatureHeaders, Error> {
     let sts = string_to_sign(method, request_uri, timestamp, credentials.access_key());
-    let sig = signature(credentials.secret_key(), &sts);
     let mut access_key = HeaderValue::from_str(credentials.access_key())
         .map_err(|_| CredentialsError::InvalidAccessKey)?;
     access_key.set_sensitive(true);
-    let mut signature = HeaderValue::from_str(&sig)
-        .unwrap_or_else(|_| unreachable!("standard Base64 is a valid header value"));
+    let mut signature = signature_header_value(credentials.secret_key(), &sts);
     signature.set_sensitive(true);
     Ok(SignatureHeaders {
         timestamp: HeaderValue::from(timestamp.0),
@@ -171,12 +205,11 @@ pub fn sign_request<B>(
         .uri()
         .path_and_query()
         .map(|pq| pq.as_str())
-        .unwrap_or("/")
-        .to_owned();
-    let h = signature_headers(request.method(), &uri, timestamp, credentials)?;
+        .unwrap_or("/");
+    let h = signature_headers(request.method(), uri, timestamp, credentials)?;
     let headers = request.headers_mut();
-    headers.insert(TIMESTAMP_HEADER, h.timestamp);
-    headers.insert(ACCESS_KEY_HEADER, h.access_key);
-    headers.insert(SIGNATURE_HEADER, h.signature);
+    headers.insert(TIMESTAMP_NAME, h.timestamp);
+    headers.insert(ACCESS_KEY_NAME, h.access_key);
+    headers.insert(SIGNATURE_NAME, h.signature);
     Ok(())
 }
