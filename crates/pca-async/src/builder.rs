@@ -80,9 +80,12 @@ impl ClientBuilder {
     }
 
     /// Uses only NCP server-role credentials for `role` from the metadata service (the VM's
-    /// role), skipping the environment and files.
+    /// role), skipping the environment and files. An empty `role` means the first role the
+    /// metadata service lists.
     pub fn server_role(mut self, role: impl Into<String>) -> Self {
-        self.settings.credentials = CredentialsSetting::ServerRole(Some(role.into()));
+        let role = role.into();
+        self.settings.credentials =
+            CredentialsSetting::ServerRole((!role.trim().is_empty()).then_some(role));
         self
     }
 

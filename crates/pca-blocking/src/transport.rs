@@ -110,9 +110,9 @@ impl Transport {
             ureq::Error::Timeout(_) => {
                 TransportError::new(TimedOut, true, detail).with_timeout(self.timeout)
             }
-            ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
-                TransportError::new(Connect, false, detail)
-            }
+            ureq::Error::HostNotFound
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::ConnectProxyFailed(_) => TransportError::new(Connect, false, detail),
             ureq::Error::BodyExceedsLimit(_) => too_large(self.max_body),
             ureq::Error::Rustls(r) => {
                 let sent = !is_handshake_refusal(&r);
