@@ -223,6 +223,8 @@ pub(crate) struct TagArg {
 }
 
 /// `pca ca ...`
+// Parsed once per run: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum CaCommand {
     /// Create a root CA, a sub CA signed at once by --issuer, or a pending sub CA (Create CA).
@@ -368,6 +370,8 @@ pub(crate) enum SubCommand {
 }
 
 /// `pca cert ...`
+// Parsed once per run: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub(crate) enum CertCommand {
     /// Issue a certificate with a key the service makes (Issue End Cert); needs --out-dir for the key.

@@ -96,11 +96,6 @@ impl Api {
         self.client.endpoint()
     }
 
-    /// The emulator's base URL in local mode.
-    pub(crate) fn local_url(&self) -> Option<&str> {
-        self.emulator.as_ref().map(|e| e.base_url())
-    }
-
     /// Sends one operation. Issuing operations are sent once: pca-blocking never resends them
     /// and neither does this code.
     pub(crate) fn call<O: Operation>(&self, op: &O) -> Result<O::Output> {

@@ -76,7 +76,7 @@ fn subject(der: &[u8]) -> String {
 pub(crate) fn verify(input: &Input) -> Result<Verdict> {
     let (_, target) = X509Certificate::from_der(&input.target)
         .map_err(|e| CliError::usage(format!("the certificate is not well formed: {e}")))?;
-    if input.roots.iter().any(|r| *r == input.target) {
+    if input.roots.contains(&input.target) {
         return Ok(Verdict {
             valid: true,
             method: "trusted-root",
