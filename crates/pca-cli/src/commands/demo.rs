@@ -150,7 +150,7 @@ pub(crate) fn run(args: &DemoArgs, global: &GlobalArgs, ui: &Ui) -> Result<Repor
         "Make the sub CA's private key and CSR locally (rcgen)",
         json!({ "keyAlgorithm": format!("{:?}", args.key_algorithm), "csr": csr_view }),
         format!(
-            "{:?} key (stays local), CSR for CN=pca demo Issuing CA, CA:TRUE, pathlen 0",
+            "{:?} key (stays local), CSR for CN=pca demo Issuing CA requesting CA:TRUE, pathlen 0",
             args.key_algorithm
         ),
     );
