@@ -485,7 +485,7 @@ pub(crate) enum OcspCommand {
     Enable {
         #[command(flatten)]
         tag: TagArg,
-        /// The responder URL; default: the service's own, https://<host>/ext/<caTag>/ocsp.
+        /// The responder URL; default: the service's own, https://HOST/ext/CA_TAG/ocsp.
         #[arg(long)]
         url: Option<String>,
     },

@@ -60,6 +60,7 @@ impl Api {
         let mut builder = Client::builder()
             .endpoint(endpoint(global)?)
             .timeout(global.timeout)
+            .connect_timeout(global.timeout.min(pca_blocking::DEFAULT_CONNECT_TIMEOUT))
             .metadata_service(global.server_role);
         if let Some(profile) = global.profile.as_deref().filter(|p| !p.trim().is_empty()) {
             builder = builder

@@ -518,3 +518,76 @@ fn a_transport_failure_exits_5_and_says_the_request_was_not_sent() {
     assert_eq!(v["error"]["kind"], "transport");
     assert_eq!(v["error"]["mayHaveBeenSent"], false);
 }
+
+/// A server that reads the request and closes the connection without answering: the Sign Sub
+/// CSR may have been executed, so it is not sent again, and the error says so (exit 5).
+#[test]
+fn an_issuing_request_cut_off_is_not_resent_and_says_it_may_have_been_sent() {
+    use std::io::Read;
+    let sb = Sandbox::new();
+    ok_json(sb.pca().args([
+        "csr",
+        "new",
+        "--kind",
+        "ca",
+        "--cn",
+        "Sub",
+        "--out-dir",
+        ".",
+    ]));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        let mut buf = Vec::new();
+        let mut chunk = [0u8; 4096];
+        // Read the whole request (headers and the JSON body), then hang up.
+        while !buf.ends_with(b"}") {
+            match conn.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+        drop(conn);
+        listener.set_nonblocking(true).unwrap();
+        (buf, listener)
+    });
+    let out = fails_with(
+        sb.pca()
+            .env("NCLOUD_ACCESS_KEY", "AK")
+            .env("NCLOUD_SECRET_KEY", "SK")
+            .args([
+                "--endpoint",
+                &url,
+                "--timeout",
+                "10s",
+                "sub",
+                "sign",
+                "1234abcd-root",
+                "--csr",
+                "csr.pem",
+                "--days",
+                "30",
+            ]),
+        5,
+    );
+    let (request, listener) = server.join().unwrap();
+    let request = String::from_utf8_lossy(&request);
+    assert!(
+        request.starts_with("POST /api/v1/ca/1234abcd-root/sub/sign "),
+        "{request}"
+    );
+    let v = json_of(&out);
+    assert_eq!(v["error"]["kind"], "transport");
+    assert_eq!(v["error"]["mayHaveBeenSent"], true);
+    assert_eq!(v["error"]["issuing"], true);
+    assert!(
+        stderr(&out).contains("may have reached the server"),
+        "{}",
+        stderr(&out)
+    );
+    // No second connection: the request was not sent again.
+    assert!(matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock));
+}
