@@ -38,9 +38,8 @@ impl fmt::Display for ServerTime {
     }
 }
 
-/// A scalar that may come as a number, a string, a boolean or null.
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A scalar that may come as a number, a string or a boolean; decoded by a visitor that looks
+/// at the value once (no buffering, no trial decodes).
 enum Scalar {
     Int(i64),
     UInt(u64),
@@ -49,9 +48,59 @@ enum Scalar {
     Bool(bool),
 }
 
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Option<Scalar>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, a number, a boolean or null")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(Scalar::Bool(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(Scalar::Int(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(Scalar::UInt(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(Scalar::Float(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(Scalar::Str(v.to_owned())))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(Scalar::Str(v)))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+}
+
+fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Scalar>, D::Error> {
+    d.deserialize_any(ScalarVisitor)
+}
+
 /// `Option<String>` from a string or a number; null is `None`.
 pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Scalar>::deserialize(d)? {
+    Ok(match scalar(d)? {
         None => None,
         Some(Scalar::Str(s)) => Some(s),
         Some(Scalar::Int(i)) => Some(i.to_string()),
@@ -63,7 +112,7 @@ pub(crate) fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Strin
 
 /// `Option<u64>` from a number or a numeric string; null and `""` are `None`.
 pub(crate) fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    match Option::<Scalar>::deserialize(d)? {
+    match scalar(d)? {
         None => Ok(None),
         Some(Scalar::UInt(u)) => Ok(Some(u)),
         Some(Scalar::Int(i)) => u64::try_from(i)
@@ -83,7 +132,7 @@ pub(crate) fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D:
 /// `Option<ServerTime>` from a number, a numeric string or any other text; null and `""` are
 /// `None`.
 pub(crate) fn opt_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<ServerTime>, D::Error> {
-    match Option::<Scalar>::deserialize(d)? {
+    match scalar(d)? {
         None => Ok(None),
         Some(Scalar::Int(i)) => Ok(Some(ServerTime::Millis(i))),
         Some(Scalar::UInt(u)) => Ok(Some(ServerTime::Millis(

@@ -27,32 +27,6 @@ struct Envelope<'a> {
     error: Option<&'a RawValue>,
 }
 
-/// The usual shape of the envelope: `code` and `msg` strings (or null or absent). Decoding it
-/// skips the buffering `opt_string` needs to accept numbers; any answer it does not take is
-/// decoded as [`Envelope`], with the same result as before.
-#[derive(Deserialize)]
-struct PlainEnvelope<'a> {
-    #[serde(default)]
-    code: Option<String>,
-    #[serde(default)]
-    msg: Option<String>,
-    #[serde(default, borrow)]
-    data: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    error: Option<&'a RawValue>,
-}
-
-impl<'a> From<PlainEnvelope<'a>> for Envelope<'a> {
-    fn from(p: PlainEnvelope<'a>) -> Self {
-        Envelope {
-            code: p.code,
-            msg: p.msg,
-            data: p.data,
-            error: p.error,
-        }
-    }
-}
-
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct GatewayError {
@@ -79,12 +53,9 @@ pub fn parse<O: Operation + ?Sized>(
 ) -> Result<O::Output, Error> {
     let status = response.status();
     let body = response.body();
-    let envelope: Envelope<'_> = match serde_json::from_slice::<PlainEnvelope<'_>>(body) {
-        Ok(plain) => plain.into(),
-        Err(_) => match serde_json::from_slice(body) {
-            Ok(e) => e,
-            Err(e) => return Err(not_json(response, e)),
-        },
+    let envelope: Envelope<'_> = match serde_json::from_slice(body) {
+        Ok(e) => e,
+        Err(e) => return Err(not_json(response, e)),
     };
     if let Some(err) = envelope
         .error
