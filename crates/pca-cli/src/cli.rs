@@ -17,6 +17,17 @@ Exit codes:
   6  verification failed (pca verify, pca demo)
   7  the server's answer could not be understood
 
+Credentials (NCP's conventions; nothing is needed with --local or for demo):
+  1. NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY (or NCLOUD_ACCESS_KEY_ID and NCLOUD_SECRET_ACCESS_KEY);
+  2. ~/.ncloud/configure, profile [DEFAULT] (or --profile NAME / NCLOUD_PROFILE, which is read
+     even when the environment holds keys):
+       [DEFAULT]
+       ncloud_access_key_id = ...
+       ncloud_secret_access_key = ...
+  3. with --server-role, the VM's server-role credentials from NCP's metadata service.
+Endpoint: --endpoint URL (or NCLOUD_PCA_ENDPOINT), else --site public|gov (or NCLOUD_SITE).
+--local ignores the endpoint and the credentials.
+
 Examples:
   pca demo                                   # the whole sub-CA story on the embedded emulator
   pca --local ca list                        # any command against an in-process emulator
@@ -66,7 +77,14 @@ pub(crate) struct GlobalArgs {
     pub(crate) local_state: Option<PathBuf>,
 
     /// Output format. Default: text when stdout is a terminal, json otherwise.
-    #[arg(long, short = 'o', global = true, env = "PCA_OUTPUT", value_enum)]
+    #[arg(
+        long,
+        short = 'o',
+        global = true,
+        env = "PCA_OUTPUT",
+        value_enum,
+        overrides_with = "output"
+    )]
     pub(crate) output: Option<OutputFormat>,
 
     /// Limit for each API call, e.g. 30s, 1500ms, 2m (a bare number is seconds).

@@ -7,7 +7,7 @@ use serde_json::json;
 use super::render::{self, ca_files, ca_json, ca_text, with_files};
 use super::{Ctx, pages, period, x509_parameters};
 use crate::cli::{CaCommand, CaCreateArgs, CaTypeArg, StatusArgs};
-use crate::exit::{CliError, Result};
+use crate::exit::Result;
 use crate::files::OutFile;
 use crate::output::Report;
 
@@ -80,9 +80,6 @@ fn create(a: &CaCreateArgs, ctx: &Ctx<'_>) -> Result<Report> {
         b = b.memo(m.clone());
     }
     let op = b.build()?;
-    if a.ca_type == CaTypeArg::Root && a.issuer.is_some() {
-        return Err(CliError::usage("--issuer applies only to --type sub"));
-    }
     render::precheck(&a.out, false)?;
     let api = ctx.api()?;
     ctx.ui.step(format!("creating CA {}", a.alias));
@@ -113,6 +110,11 @@ fn list(page: Option<u32>, ctx: &Ctx<'_>) -> Result<Report> {
     let mut text = String::new();
     if cas.is_empty() {
         text.push_str("no CA\n");
+    } else {
+        text.push_str(&format!(
+            "{:<20} {:<16} {:<12} {}\n",
+            "CA_TAG", "ALIAS", "STATUS", "TYPE"
+        ));
     }
     for ca in &cas {
         let i = &ca.info;
