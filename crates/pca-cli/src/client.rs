@@ -100,8 +100,20 @@ impl Api {
     /// Sends one operation. Issuing operations are sent once: pca-blocking never resends them
     /// and neither does this code.
     pub(crate) fn call<O: Operation>(&self, op: &O) -> Result<O::Output> {
-        tracing::debug!(operation = O::INFO.name, "calling");
-        self.client.send(op).map_err(|e| {
+        let started = std::time::Instant::now();
+        tracing::info!(
+            operation = O::INFO.name,
+            method = %O::INFO.method,
+            endpoint = %self.client.endpoint(),
+            "calling"
+        );
+        let result = self.client.send(op);
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        match &result {
+            Ok(_) => tracing::info!(operation = O::INFO.name, elapsed_ms, "done"),
+            Err(e) => tracing::info!(operation = O::INFO.name, elapsed_ms, error = %e, "failed"),
+        }
+        result.map_err(|e| {
             let mut err = map_error(e);
             if err.kind == Kind::Transport && O::INFO.is_issuing() {
                 err = err.detail("issuing", true);

@@ -758,3 +758,19 @@ fn secrets_are_never_printed_even_verbose_or_failing() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains(SECRET_KEY));
     assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET_KEY));
 }
+
+#[test]
+fn verbose_tracing_goes_to_stderr_and_stdout_stays_one_json_document() {
+    let r = Remote::start();
+    let out = r.pca().args(["-v", "ca", "list"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("Get CA List"),
+        "the call's span is traced: {err}"
+    );
+    assert_eq!(json_of(&out)["count"], 0);
+    // Without -v, stderr stays empty on success.
+    let out = r.pca().args(["ca", "list"]).output().unwrap();
+    assert!(out.stderr.is_empty(), "{}", stderr(&out));
+}

@@ -591,3 +591,30 @@ fn an_issuing_request_cut_off_is_not_resent_and_says_it_may_have_been_sent() {
     // No second connection: the request was not sent again.
     assert!(matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock));
 }
+
+#[test]
+fn verify_refuses_unreadable_input_with_exit_2() {
+    let sb = Sandbox::new();
+    std::fs::write(sb.path("junk.pem"), "junk").unwrap();
+    ok_json(
+        sb.pca()
+            .args(["csr", "new", "--cn", "x.example", "--out-dir", "."]),
+    );
+    fails_with(
+        sb.pca().args(["verify", "--roots", "junk.pem", "junk.pem"]),
+        2,
+    );
+    fails_with(
+        sb.pca()
+            .args(["verify", "--roots", "missing.pem", "csr.pem"]),
+        2,
+    );
+    // A CSR is not a certificate.
+    let out = fails_with(
+        sb.pca().args(["verify", "--roots", "csr.pem", "csr.pem"]),
+        2,
+    );
+    assert!(stderr(&out).contains("no certificate"), "{}", stderr(&out));
+    // --roots is required.
+    fails_with(sb.pca().args(["verify", "csr.pem"]), 2);
+}
