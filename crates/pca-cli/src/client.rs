@@ -145,3 +145,44 @@ pub(crate) fn map_error(e: ClientError) -> CliError {
         other => CliError::new(Kind::Transport, other.to_string()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::endpoint;
+    use crate::cli::Cli;
+
+    fn global(args: &[&str]) -> crate::cli::GlobalArgs {
+        let mut all = vec!["pca"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["ca", "list"]);
+        Cli::try_parse_from(all).unwrap().global
+    }
+
+    #[test]
+    fn the_endpoint_is_the_explicit_url_else_the_site_else_public() {
+        assert_eq!(
+            endpoint(&global(&["--site", "gov"])).unwrap().to_string(),
+            "https://privateca.apigw.gov-ntruss.com/api/v1"
+        );
+        assert_eq!(
+            endpoint(&global(&["--site", "public"]))
+                .unwrap()
+                .to_string(),
+            "https://pca.apigw.ntruss.com/api/v1"
+        );
+        assert_eq!(
+            endpoint(&global(&[
+                "--site",
+                "gov",
+                "--endpoint",
+                "http://127.0.0.1:8787"
+            ]))
+            .unwrap()
+            .to_string(),
+            "http://127.0.0.1:8787/api/v1"
+        );
+        assert!(endpoint(&global(&["--endpoint", "http://example.com"])).is_err());
+    }
+}

@@ -174,3 +174,38 @@ impl From<pca_core::Error> for CliError {
 
 /// Shorthand for results of commands.
 pub(crate) type Result<T, E = CliError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_has_its_own_exit_code() {
+        let kinds = [
+            Kind::Local,
+            Kind::Usage,
+            Kind::Config,
+            Kind::Refused,
+            Kind::Transport,
+            Kind::Verify,
+            Kind::BadAnswer,
+        ];
+        let mut codes: Vec<u8> = kinds.iter().map(|k| k.code()).collect();
+        codes.dedup();
+        assert_eq!(codes, vec![1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    #[test]
+    fn core_errors_map_to_their_kinds() {
+        let invalid: CliError = pca_core::Error::from(pca_core::InvalidInput::PageNo).into();
+        assert_eq!(invalid.kind, Kind::Usage);
+        let creds: CliError =
+            pca_core::Error::from(pca_core::CredentialsError::NotFound { tried: vec![] }).into();
+        assert_eq!(creds.kind, Kind::Config);
+        let endpoint: CliError = pca_core::EndpointError::UnknownSite { site: "x".into() }.into();
+        assert_eq!(endpoint.kind, Kind::Config);
+        let json = invalid.to_json();
+        assert_eq!(json["error"]["exitCode"], 2);
+        assert_eq!(json["error"]["kind"], "invalid-input");
+    }
+}

@@ -137,3 +137,48 @@ pub(crate) fn read_bytes(path: &Path, what: &str) -> Result<Vec<u8>> {
     std::fs::read(path)
         .map_err(|e| CliError::usage(format!("cannot read {what} {}: {e}", path.display())))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_are_atomic_and_never_clobber_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("cert.pem");
+        write_one(&p, b"one", false, false).unwrap();
+        let err = write_one(&p, b"two", false, false).unwrap_err();
+        assert_eq!(err.kind, crate::exit::Kind::Local);
+        assert_eq!(std::fs::read(&p).unwrap(), b"one");
+        write_one(&p, b"two", false, true).unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        // No temporary file is left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, vec![std::ffi::OsString::from("cert.pem")]);
+        assert!(check_free(dir.path(), &["cert.pem"], false).is_err());
+        assert!(check_free(dir.path(), &["cert.pem"], true).is_ok());
+        assert!(check_free(dir.path(), &["other.pem"], false).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn keys_are_mode_0600_and_other_files_0644() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let written = write_all(
+            dir.path(),
+            &[
+                OutFile::secret("key.pem", "k"),
+                OutFile::public("cert.pem", "c"),
+            ],
+            false,
+        )
+        .unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&written[0]), 0o600);
+        assert_eq!(mode(&written[1]), 0o644);
+    }
+}

@@ -198,3 +198,32 @@ pub(crate) fn new(args: &CsrNewArgs, ui: &Ui) -> Result<Report> {
     });
     Ok(Report::new(json, text))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basic_constraints_der() {
+        assert_eq!(basic_constraints_ca(None), [0x30, 0x03, 0x01, 0x01, 0xff]);
+        assert_eq!(
+            basic_constraints_ca(Some(0)),
+            [0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, 0x00]
+        );
+        assert_eq!(
+            basic_constraints_ca(Some(200)),
+            [0x30, 0x07, 0x01, 0x01, 0xff, 0x02, 0x02, 0x00, 200]
+        );
+    }
+
+    #[test]
+    fn the_key_is_redacted_in_debug() {
+        let made = KeyAndCsr {
+            key_pem: "-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n".into(),
+            csr_pem: "csr".into(),
+        };
+        let shown = format!("{made:?}");
+        assert!(!shown.contains("secret"));
+        assert!(shown.contains("redacted"));
+    }
+}
