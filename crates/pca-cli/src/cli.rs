@@ -49,6 +49,7 @@ pub(crate) struct Cli {
 
 /// Options every command takes.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// Profile of ~/.ncloud/configure to read credentials from (reads the file even when the
     /// environment holds keys).
@@ -194,8 +195,8 @@ pub(crate) enum Command {
 /// Where certificate files go.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct OutDirArgs {
-    /// Write cert.pem, chain.pem and fullchain.pem (and key.pem, mode 0600, when a key is made)
-    /// into DIR, atomically.
+    /// Write cert.pem, chain.pem, fullchain.pem and root.pem (and key.pem, mode 0600, when a
+    /// key is made) into DIR, atomically.
     #[arg(long, value_name = "DIR")]
     pub(crate) out_dir: Option<PathBuf>,
     /// Replace files that already exist in --out-dir.
