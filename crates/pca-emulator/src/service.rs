@@ -1161,13 +1161,13 @@ impl Service {
         is_ca: bool,
         chain_as_string: bool,
     ) -> Result<Value, ServiceError> {
+        let rec = der.and_then(|der| cert_record(&der, r.ocsp.as_deref(), is_ca));
         let mut st = self.lock();
         let Some(ca) = st.ca_mut(&r.tag) else {
             return err(ServiceCode::NotFound, format!("CA {} was deleted", r.tag));
         };
         ca.reserved = ca.reserved.saturating_sub(1);
-        let der = der?;
-        let rec = cert_record(&der, r.ocsp.as_deref(), is_ca)?;
+        let rec = rec?;
         let serial = rec.serial_no.clone();
         let pem = rec.cert_pem.clone();
         ca.push_cert(rec);
