@@ -3,8 +3,11 @@
 //! - `ci`: format check, clippy with warnings denied, every test, documentation without
 //!   warnings: what `.ci/run` runs.
 //! - `bench`: the benchmarks, results summarised in `BENCHMARKS.md`.
+//! - `record`: re-records `tests/fixtures/<operation>/emulator.json` from the emulator.
 
 use std::process::{Command, ExitCode};
+
+mod record;
 
 fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> bool {
     eprintln!("xtask: running {program} {}", args.join(" "));
@@ -85,6 +88,7 @@ fn main() -> ExitCode {
     let ok = match task.as_str() {
         "ci" => ci(),
         "bench" => bench(),
+        "record" => record::record(&run),
         _ => {
             eprintln!("usage: cargo xtask <ci|bench>");
             return ExitCode::from(2);
