@@ -93,6 +93,7 @@ pub struct Credentials {
 
 impl Credentials {
     /// Explicit credentials. Both keys must be non-empty, and the access key printable ASCII.
+    /// Whitespace around either key (a pasted newline) is removed.
     pub fn new(
         access_key: impl Into<String>,
         secret_key: impl Into<String>,

@@ -149,10 +149,14 @@ impl FromStr for Period {
         if t.eq_ignore_ascii_case("max") {
             return Ok(Period::Max);
         }
-        let days: u32 = t.parse().map_err(|_| InvalidInput::Period {
+        let not_a_number = || InvalidInput::Period {
             value: s.to_owned(),
             reason: "expected a number of days (1..=3650) or MAX",
-        })?;
+        };
+        if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) || t.len() > 9 {
+            return Err(not_a_number());
+        }
+        let days: u32 = t.parse().map_err(|_| not_a_number())?;
         Period::days(days)
     }
 }

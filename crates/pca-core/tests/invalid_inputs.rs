@@ -62,6 +62,8 @@ fn every_bad_input_gets_its_specific_error() {
         "period 3651" => unit(Period::days(3651)), E::Period { value, .. } if value == "3651",
         "period text" => unit("ten".parse::<Period>()), E::Period { value, .. } if value == "ten",
         "period negative" => unit("-5".parse::<Period>()), E::Period { .. },
+        "period with a sign" => unit("+5".parse::<Period>()), E::Period { value, .. } if value == "+5",
+        "period huge" => unit("99999999999999999999".parse::<Period>()), E::Period { .. },
         "period Days(0) built directly" => unit(CreateCa::builder().ca_type(CaType::PrivateRoot).alias("corp-root").key_type(KeyType::Ec256).period(Period::Days(0)).x509_parameters(cn()).build()), E::Period { .. },
         "MAX for Sign Sub CSR" => unit(SignSubCsr::new(TAG, Period::Max, CSR)), E::PeriodMaxNotAllowed { operation: "Sign Sub CSR" },
         "MAX for Sign End CSR" => unit(SignEndCsr::new(TAG, CSR).and_then(|o| o.with_period(Period::Max))), E::PeriodMaxNotAllowed { operation: "Sign End CSR" },
