@@ -120,3 +120,130 @@ pub(crate) fn authenticate(
         Err(auth("Invalid authentication information."))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(ts: &str, key: &str, sig_name: &str, sig: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(TIMESTAMP_HEADER, ts.parse().unwrap());
+        h.insert(ACCESS_KEY_HEADER, key.parse().unwrap());
+        h.insert(
+            http::HeaderName::from_bytes(sig_name.as_bytes()).unwrap(),
+            sig.parse().unwrap(),
+        );
+        h
+    }
+
+    fn keys() -> Keys {
+        Keys::new([(
+            "test-access-key".to_owned(),
+            SecretKey::new("test-secret-key"),
+        )])
+    }
+
+    fn at(ms: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_millis(ms)
+    }
+
+    const FIVE_MIN: Duration = Duration::from_secs(300);
+
+    #[test]
+    fn accepts_the_documented_vectors_in_either_header() {
+        // Vectors of PCA-API.md §3 (secret `test-secret-key`, ts 1700000000000).
+        for (method, uri, sig) in [
+            (
+                "GET",
+                "/api/v1/ca?pageNo=1",
+                "qKTh5cO6VCokwnSdptweDFr4Y4JAzYh3TqjfaUhVVoE=",
+            ),
+            (
+                "POST",
+                "/api/v1/ca?caType=PRIVATE_ROOT",
+                "Be87EW0d8X1Kog/ABjnqB4iwSz0tpBU8XJvHTiP8Yv0=",
+            ),
+            (
+                "POST",
+                "/api/v1/ca/12345678-abcdefg/sub/sign",
+                "XsZtuSe3y01WBrai/t//EjQoyLF1oXp28Viu6z60eOw=",
+            ),
+        ] {
+            for name in [SIGNATURE_HEADER, SIGNATURE_HEADER_V1] {
+                let h = headers("1700000000000", "test-access-key", name, sig);
+                authenticate(
+                    &keys(),
+                    &method.parse().unwrap(),
+                    uri,
+                    &h,
+                    at(1_700_000_000_000),
+                    FIVE_MIN,
+                )
+                .unwrap_or_else(|e| panic!("{method} {uri}: {e:?}"));
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_a_signature_over_another_path_and_old_times() {
+        // The documented "wrong: no prefix" vector does not pass for the prefixed path.
+        let h = headers(
+            "1700000000000",
+            "test-access-key",
+            SIGNATURE_HEADER,
+            "kUDkJq3hroXV9CPDCeTSgcQg9d0KJNiu15wWq1HCm7k=",
+        );
+        let e = authenticate(
+            &keys(),
+            &Method::POST,
+            "/api/v1/ca/12345678-abcdefg/sub/sign",
+            &h,
+            at(1_700_000_000_000),
+            FIVE_MIN,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, GatewayErrorCode::AuthenticationFailed);
+        assert_eq!(e.status(), StatusCode::UNAUTHORIZED);
+        let h = headers(
+            "1700000000000",
+            "test-access-key",
+            SIGNATURE_HEADER,
+            "qKTh5cO6VCokwnSdptweDFr4Y4JAzYh3TqjfaUhVVoE=",
+        );
+        let just_inside = at(1_700_000_000_000 + 300_000);
+        assert!(
+            authenticate(
+                &keys(),
+                &Method::GET,
+                "/api/v1/ca?pageNo=1",
+                &h,
+                just_inside,
+                FIVE_MIN
+            )
+            .is_ok()
+        );
+        let just_outside = at(1_700_000_000_000 + 300_001);
+        assert!(
+            authenticate(
+                &keys(),
+                &Method::GET,
+                "/api/v1/ca?pageNo=1",
+                &h,
+                just_outside,
+                FIVE_MIN
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn error_body_has_the_gateway_shape() {
+        let e = GatewayError::new(GatewayErrorCode::NotFound, "URL not found.");
+        let v: serde_json::Value = serde_json::from_slice(&e.body()).unwrap();
+        assert_eq!(
+            v,
+            json!({"error": {"errorCode": "300", "message": "Not Found Exception", "details": "URL not found."}})
+        );
+        assert_eq!(e.status(), StatusCode::NOT_FOUND);
+    }
+}

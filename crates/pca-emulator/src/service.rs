@@ -1624,3 +1624,197 @@ fn ca_json(ca: &Ca) -> Value {
     }
     json!({ "caInfo": info, "caCertInfo": cert_info })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_of_every_documented_path() {
+        let t = "12345678-abcdefgh".to_owned();
+        let s = "01:02".to_owned();
+        let cases = [
+            ("POST", "/api/v1/ca", Route::CreateCa),
+            ("GET", "/api/v1/ca", Route::GetCaList),
+            (
+                "GET",
+                "/api/v1/ca/12345678-abcdefgh",
+                Route::GetCa(t.clone()),
+            ),
+            (
+                "PUT",
+                "/api/v1/ca/12345678-abcdefgh",
+                Route::UpdateCa(t.clone()),
+            ),
+            (
+                "DELETE",
+                "/api/v1/ca/12345678-abcdefgh",
+                Route::DeleteCa(t.clone()),
+            ),
+            (
+                "GET",
+                "/api/v1/ca/12345678-abcdefgh/chain",
+                Route::GetCaChain(t.clone()),
+            ),
+            (
+                "GET",
+                "/api/v1/ca/12345678-abcdefgh/crl",
+                Route::GetCaCrl(t.clone()),
+            ),
+            (
+                "GET",
+                "/api/v1/ca/12345678-abcdefgh/crl/config",
+                Route::GetCrlConfig(t.clone()),
+            ),
+            (
+                "PUT",
+                "/api/v1/ca/12345678-abcdefgh/crl/config",
+                Route::UpdateCrlConfig(t.clone()),
+            ),
+            (
+                "POST",
+                "/api/v1/ca/12345678-abcdefgh/crl/rotate",
+                Route::RotateCrl(t.clone()),
+            ),
+            (
+                "POST",
+                "/api/v1/ca/12345678-abcdefgh/trim",
+                Route::TrimCa(t.clone()),
+            ),
+            (
+                "PUT",
+                "/api/v1/ca/12345678-abcdefgh/urls",
+                Route::CreateOcsp(t.clone()),
+            ),
+            (
+                "DELETE",
+                "/api/v1/ca/12345678-abcdefgh/urls",
+                Route::DeleteOcsp(t.clone()),
+            ),
+            (
+                "GET",
+                "/api/v1/ca/12345678-abcdefgh/sub/csr",
+                Route::GetSubCsr(t.clone()),
+            ),
+            (
+                "POST",
+                "/api/v1/ca/12345678-abcdefgh/sub/sign",
+                Route::SignSubCsr(t.clone()),
+            ),
+            (
+                "POST",
+                "/api/v1/ca/12345678-abcdefgh/activate",
+                Route::ActivateSubCa(t.clone()),
+            ),
+            (
+                "POST",
+                "/api/v1/ca/12345678-abcdefgh/cert",
+                Route::IssueEndCert(t.clone()),
+            ),
+            (
+                "POST",
+                "/api/v1/ca/12345678-abcdefgh/cert/sign",
+                Route::SignEndCsr(t.clone()),
+            ),
+            (
+                "GET",
+                "/api/v1/ca/12345678-abcdefgh/cert",
+                Route::GetEndCertList(t.clone()),
+            ),
+            (
+                "GET",
+                "/api/v1/ca/12345678-abcdefgh/cert/01:02",
+                Route::GetEndCert(t.clone(), s.clone()),
+            ),
+            (
+                "POST",
+                "/api/v1/ca/12345678-abcdefgh/cert/01:02/revoke",
+                Route::RevokeEndCert(t.clone(), s.clone()),
+            ),
+            (
+                "GET",
+                "/api/v1/ca/12345678-abcdefgh/users",
+                Route::GetCaUserList(t.clone()),
+            ),
+            (
+                "POST",
+                "/api/v1/ca/12345678-abcdefgh/users",
+                Route::AddCaUser(t.clone()),
+            ),
+            (
+                "DELETE",
+                "/api/v1/ca/12345678-abcdefgh/users/u",
+                Route::DeleteCaUser(t.clone(), "u".to_owned()),
+            ),
+        ];
+        for (m, p, want) in cases {
+            assert_eq!(Route::parse(&m.parse().unwrap(), p), Some(want), "{m} {p}");
+        }
+        for (m, p) in [
+            ("GET", "/ca"),
+            ("GET", "/api/v1/ca//chain"),
+            ("PUT", "/api/v1/ca"),
+            ("GET", "/api/v1/ca/x/y/z/w/v/u"),
+        ] {
+            assert_eq!(Route::parse(&m.parse().unwrap(), p), None, "{m} {p}");
+        }
+    }
+
+    #[test]
+    fn status_mapping() {
+        assert_eq!(http_status(&ServiceCode::Success), StatusCode::OK);
+        assert_eq!(http_status(&ServiceCode::NotFound), StatusCode::NOT_FOUND);
+        assert_eq!(
+            http_status(&ServiceCode::InvalidCaStatus),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(
+            http_status(&ServiceCode::AlreadyExistAlias),
+            StatusCode::CONFLICT
+        );
+        assert_eq!(http_status(&ServiceCode::EmptyCsr), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            http_status(&ServiceCode::ExceedSigningCount),
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            http_status(&ServiceCode::FailCore),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+        assert_eq!(
+            http_status(&ServiceCode::Other("NEW".into())),
+            StatusCode::BAD_REQUEST
+        );
+    }
+
+    #[test]
+    fn serial_keys_ignore_case_colons_and_leading_zeros() {
+        assert_eq!(pki::serial_key("0A:0b:FF"), pki::serial_key("a0bff"));
+        assert_eq!(pki::serial_key("00"), "0");
+        assert_eq!(serial_bytes("0a:ff"), Some(vec![0x0a, 0xff]));
+        assert_eq!(serial_bytes("zz"), None);
+    }
+
+    #[test]
+    fn validity_is_clamped_to_the_issuer() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+        let issuer_end = now + DAY * 10;
+        assert_eq!(
+            not_after(now, Some(Period::Days(30)), 365, Some(issuer_end)),
+            issuer_end
+        );
+        assert_eq!(
+            not_after(now, Some(Period::Max), 365, Some(issuer_end)),
+            issuer_end
+        );
+        assert_eq!(
+            not_after(now, Some(Period::Days(5)), 365, Some(issuer_end)),
+            now + DAY * 5
+        );
+        assert_eq!(
+            not_after(now, Some(Period::Max), 365, None),
+            now + DAY * 3650
+        );
+        assert_eq!(not_after(now, None, 365, None), now + DAY * 365);
+    }
+}

@@ -65,7 +65,7 @@ pub(crate) struct SubjectRecord {
 }
 
 /// A CA as stored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CaRecord {
     pub(crate) tag: String,
@@ -102,6 +102,18 @@ pub(crate) struct CaRecord {
     pub(crate) signing_count: u64,
     pub(crate) certs: Vec<CertRecord>,
     pub(crate) users: Vec<UserRecord>,
+}
+
+impl std::fmt::Debug for CaRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaRecord")
+            .field("tag", &self.tag)
+            .field("alias", &self.alias)
+            .field("status", &self.status)
+            .field("key_pem", &"** redacted **")
+            .field("certs", &self.certs.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A CA in memory: its record, its signer (once it has a certificate) and an index of its
