@@ -256,3 +256,26 @@ macro_rules! typed_methods {
 }
 
 pca_core::for_each_operation!(typed_methods);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn is_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn client_is_clone_send_sync_and_its_calls_are_send() {
+        fn clone_send_sync<T: Clone + Send + Sync + 'static>() {}
+        clone_send_sync::<Client>();
+        let client = Client::builder()
+            .endpoint(Endpoint::parse("http://127.0.0.1:9").unwrap())
+            .credentials(pca_core::Credentials::new("a", "b").unwrap())
+            .build()
+            .unwrap();
+        let op = pca_core::operations::GetCa::new("a1b2c3d4-e5f6a7b8").unwrap();
+        let call = client.get_ca(&op);
+        is_send(&call);
+        let generic = client.send(&op);
+        is_send(&generic);
+    }
+}

@@ -222,17 +222,17 @@ fn chain_text(e: &(dyn StdError + 'static)) -> String {
     out
 }
 
-/// The first error of type `T` in the source chain of `e`.
+/// The first error of type `T` in the source chain of `e`, looking inside wrapped I/O errors
+/// (whose `source` skips the error they wrap).
 fn find<'a, T: StdError + 'static>(e: &'a (dyn StdError + 'static)) -> Option<&'a T> {
     let mut next: Option<&(dyn StdError + 'static)> = Some(e);
     while let Some(err) = next {
         if let Some(t) = err.downcast_ref::<T>() {
             return Some(t);
         }
-        if let Some(io) = err.downcast_ref::<io::Error>() {
-            if let Some(t) = io.get_ref().and_then(|i| i.downcast_ref::<T>()) {
-                return Some(t);
-            }
+        if let Some(inner) = err.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            next = Some(inner as &(dyn StdError + 'static));
+            continue;
         }
         next = err.source();
     }

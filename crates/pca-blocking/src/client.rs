@@ -248,3 +248,14 @@ macro_rules! typed_methods {
 }
 
 pca_core::for_each_operation!(typed_methods);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_is_clone_send_sync() {
+        fn clone_send_sync<T: Clone + Send + Sync + 'static>() {}
+        clone_send_sync::<Client>();
+    }
+}

@@ -120,7 +120,7 @@ impl Transport {
             }
             ureq::Error::Tls(_) | ureq::Error::Pem(_) => TransportError::new(Tls, false, detail),
             ureq::Error::Io(io) => {
-                if let Some(r) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                if let Some(r) = find_rustls(&io) {
                     let sent = !is_handshake_refusal(r);
                     return TransportError::new(Tls, sent, detail).with_source(io);
                 }
@@ -145,6 +145,23 @@ impl Transport {
             _ => TransportError::new(Io, true, detail),
         }
     }
+}
+
+/// The rustls error inside an I/O error, however deeply wrapped.
+fn find_rustls(io: &io::Error) -> Option<&rustls::Error> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = io
+        .get_ref()
+        .map(|i| i as &(dyn std::error::Error + 'static));
+    while let Some(err) = next {
+        if let Some(r) = err.downcast_ref::<rustls::Error>() {
+            return Some(r);
+        }
+        next = match err.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => err.source(),
+        };
+    }
+    None
 }
 
 fn too_large(limit: u64) -> TransportError {
