@@ -1,7 +1,7 @@
 //! `pca-emulator`: a local NAVER Cloud Platform Private CA server.
 
 use std::io::Write as _;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs as _};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -12,9 +12,9 @@ use pca_emulator::Emulator;
 #[derive(Debug, Parser)]
 #[command(name = "pca-emulator", version)]
 struct Args {
-    /// Address to listen on (port 0 picks a free port).
-    #[arg(long, default_value = pca_emulator::DEFAULT_LISTEN)]
-    listen: SocketAddr,
+    /// Address to listen on, HOST:PORT (port 0 picks a free port).
+    #[arg(long, value_name = "ADDR", default_value = pca_emulator::DEFAULT_LISTEN)]
+    listen: String,
     /// Access key to accept; repeat with --secret-key for several pairs (paired in order).
     #[arg(long = "access-key", env = "NCLOUD_ACCESS_KEY", value_name = "KEY")]
     access_keys: Vec<String>,
@@ -65,7 +65,17 @@ async fn main() -> ExitCode {
         eprintln!("pca-emulator: keys must be non-empty and hold no whitespace");
         return ExitCode::from(2);
     }
-    let mut builder = Emulator::builder().listen(args.listen);
+    let listen: SocketAddr = match args.listen.to_socket_addrs().map(|mut a| a.next()) {
+        Ok(Some(addr)) => addr,
+        _ => {
+            eprintln!(
+                "pca-emulator: cannot use {:?} as a listen address",
+                args.listen
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let mut builder = Emulator::builder().listen(listen);
     for (a, s) in args.access_keys.iter().zip(&args.secret_keys) {
         builder = builder.credentials(a.clone(), s.clone());
     }

@@ -524,9 +524,14 @@ pub(crate) fn self_sign(params: &CertificateParams, key: &KeyPair) -> Result<Vec
 }
 
 /// Makes a CSR for a pending sub CA.
-pub(crate) fn make_csr(dn: DistinguishedName, key: &KeyPair) -> Result<String, PkiError> {
+pub(crate) fn make_csr(
+    dn: DistinguishedName,
+    sans: Vec<SanType>,
+    key: &KeyPair,
+) -> Result<String, PkiError> {
     let mut params = CertificateParams::default();
     params.distinguished_name = dn;
+    params.subject_alt_names = sans;
     Ok(params.serialize_request(key)?.pem()?)
 }
 

@@ -838,13 +838,14 @@ impl Service {
         let id = st.next_id;
         let (status, cert_der, chain, csr_pem) = match (ca_type, &issuer_tag) {
             (CaType::PrivateRoot, _) => {
-                let params = pki::ca_params(
+                let mut params = pki::ca_params(
                     dn,
                     &pki::new_serial(),
                     start,
                     not_after(now, Some(period), ROOT_MAX_DAYS, None),
                     None,
                 );
+                params.subject_alt_names = x509.sans.clone();
                 let der = pki::self_sign(&params, &key).map_err(pki_err)?;
                 ("ACTIVE", Some(der), Vec::new(), None)
             }
@@ -854,19 +855,20 @@ impl Service {
                 })?;
                 let signer = require_active(parent)?;
                 let ocsp = parent.record.ocsp_url.clone();
-                let params = pki::ca_params(
+                let mut params = pki::ca_params(
                     dn,
                     &pki::new_serial(),
                     start,
                     not_after(now, Some(period), ROOT_MAX_DAYS, Some(signer.not_after)),
                     ocsp.as_deref(),
                 );
+                params.subject_alt_names = x509.sans.clone();
                 let der = signer.sign(&params, &key).map_err(pki_err)?;
                 parent.push_cert(cert_record(&der, ocsp.as_deref(), true)?);
                 ("ACTIVE", Some(der), parent.full_chain(), None)
             }
             (CaType::PrivateSub, None) => {
-                let csr = pki::make_csr(dn, &key).map_err(pki_err)?;
+                let csr = pki::make_csr(dn, x509.sans.clone(), &key).map_err(pki_err)?;
                 ("PENDING", None, Vec::new(), Some(csr.trim().to_owned()))
             }
         };

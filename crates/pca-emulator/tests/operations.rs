@@ -338,3 +338,78 @@ fn rsa4096_and_ec521_cas_sign() {
         assert!(crl.pem.contains("X509 CRL"));
     }
 }
+
+#[test]
+fn x509_parameters_go_into_subject_and_sans() {
+    let emu = start();
+    let c = Client::new(&emu);
+    let ca = c
+        .call(
+            &CreateCa::builder()
+                .ca_type(CaType::PrivateRoot)
+                .alias("named")
+                .key_type(KeyType::Ec256)
+                .period(Period::Max)
+                .x509_parameters(
+                    X509Parameters::new("Named Root")
+                        .country("KR")
+                        .organization("Org")
+                        .alt_names(["ca.internal"])
+                        .ip_texts(["192.0.2.1"]),
+                )
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+    let info = pca_core::CertificateInfo::from_pem(&ca.cert.unwrap().cert_pem.unwrap()).unwrap();
+    assert_eq!(info.subject, "C=KR, O=Org, CN=Named Root");
+    assert_eq!(info.dns_names, vec!["ca.internal".to_owned()]);
+    assert_eq!(info.ip_addresses, vec!["192.0.2.1".to_owned()]);
+    let tag = ca.info.ca_tag.unwrap();
+    let issued = c
+        .call(
+            &IssueEndCert::builder()
+                .ca_tag(&tag)
+                .key_type(KeyType::Rsa2048)
+                .x509_parameters(
+                    X509Parameters::new("leaf")
+                        .street_address("1 Main St")
+                        .alt_names(["a.internal", "ops@corp.example"])
+                        .ip_texts(["2001:db8::1"]),
+                )
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+    let leaf = pca_core::CertificateInfo::from_pem(&issued.signed.certificate).unwrap();
+    assert!(leaf.subject.contains("CN=leaf"), "{}", leaf.subject);
+    assert_eq!(
+        leaf.dns_names,
+        vec!["a.internal".to_owned(), "ops@corp.example".to_owned()]
+    );
+    assert_eq!(leaf.ip_addresses, vec!["2001:db8::1".to_owned()]);
+    // The pending sub CA's CSR carries the names too.
+    let pending = c
+        .call(
+            &CreateCa::builder()
+                .ca_type(CaType::PrivateSub)
+                .alias("named-sub")
+                .key_type(KeyType::Ec256)
+                .period(Period::Max)
+                .x509_parameters(X509Parameters::new("Named Sub").organization_unit("PKI"))
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+    let csr = c
+        .call(&GetSubCsr::new(pending.info.ca_tag.unwrap()).unwrap())
+        .unwrap();
+    let der = common::der(&csr.csr_pem);
+    let (_, req) = x509_parser::prelude::X509CertificationRequest::from_der(&der).unwrap();
+    assert_eq!(
+        req.certification_request_info.subject.to_string(),
+        "OU=PKI, CN=Named Sub"
+    );
+    req.verify_signature()
+        .expect("the CSR is signed by the CA's key");
+}
