@@ -16,7 +16,7 @@ use crate::config::{CredentialsSetting, ProxySetting, Settings};
 /// | credentials | explicit, else `NCLOUD_ACCESS_KEY_ID`/`NCLOUD_SECRET_ACCESS_KEY` (or `NCLOUD_ACCESS_KEY`/`NCLOUD_SECRET_KEY`), else `~/.ncloud/configure` (profile `NCLOUD_PROFILE` or `DEFAULT`), else NCP server-role credentials from the metadata service, refreshed 5 minutes before they expire |
 /// | endpoint | `NCLOUD_PCA_ENDPOINT`, else `NCLOUD_SITE`, else the public site |
 /// | connect timeout | 10 s (TCP, proxy tunnel and TLS handshake) |
-/// | timeout | 30 s for one attempt, connect to last byte |
+/// | timeout | 30 s for each phase of one attempt (send, wait for the answer, read it) |
 /// | response body cap | 4 MiB |
 /// | user agent | `pca-rs/<version>` |
 /// | retries | [`RetryPolicy::new`]: 3 attempts, `Retry-After` honoured, never for issuing operations once the request may have left |
@@ -126,7 +126,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Longest time one attempt may take, from connecting to the answer's last byte.
+    /// Longest time one attempt may wait in each of its phases after connecting: sending the
+    /// request, waiting for the answer's head, reading its body (ureq's phase timeouts).
     /// Default 30 s. Retries are bounded separately by the [`RetryPolicy`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = timeout;

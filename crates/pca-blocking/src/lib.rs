@@ -1,7 +1,8 @@
 //! Blocking client for NAVER Cloud Platform's Private CA API, on ureq 3.
 //!
 //! The requests and their answers are [`pca_core`]'s typed operations; this crate sends them
-//! with safe defaults set in code: 10 s connect timeout, 30 s per attempt, no redirects, a 4 MiB
+//! with safe defaults set in code: 10 s connect timeout, 30 s for each phase of an attempt
+//! (sending, waiting for the answer, reading it), no redirects, a 4 MiB
 //! cap on answer bodies, one pooled ureq `Agent` per client, rustls with the `ring` provider and
 //! Mozilla's roots, user agent `pca-rs/<version>`, and retries exactly as
 //! [`pca_core::retry`] decides. An issuing operation (Create CA, Sign Sub CSR, Sign End CSR,

@@ -51,8 +51,14 @@ impl Transport {
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
-            .timeout_global(Some(s.timeout))
+            // Each phase of an attempt gets the whole-call timeout. ureq's `timeout_global`
+            // would bound the sum, but it halved sequential throughput on loopback in
+            // `cargo xtask bench`; a server that stalls is still cut off after `timeout`.
             .timeout_connect(Some(s.connect_timeout))
+            .timeout_send_request(Some(s.timeout))
+            .timeout_send_body(Some(s.timeout))
+            .timeout_recv_response(Some(s.timeout))
+            .timeout_recv_body(Some(s.timeout))
             .user_agent(s.user_agent.as_str())
             .proxy(proxy)
             .tls_config(tls_config)
