@@ -145,25 +145,40 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Certificate authorities: create, list, get, enable, disable, delete, chain.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  pca ca list\n  pca ca create --type root --alias corp-root --days max --cn 'Corp Root CA'"
+    )]
     Ca(CaCommand),
     /// Subordinate CAs signed outside NCP or at another CA: CSR, sign, activate.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  pca sub sign 1234abcd-root --csr sub.csr.pem --days 1825 --out-dir ./sub-ca"
+    )]
     Sub(SubCommand),
     /// End-entity certificates: issue, sign, list, get, revoke.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  pca cert issue 1234abcd-sub --cn www.example.com --san www.example.com --out-dir ./www"
+    )]
     Cert(CertCommand),
     /// Certificate revocation lists: get, config, set-expiry, rotate, trim.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  pca crl get 1234abcd-sub --out sub.crl.pem"
+    )]
     Crl(CrlCommand),
     /// The OCSP responder URL put in a CA's certificates.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  pca ocsp enable 1234abcd-sub")]
     Ocsp(OcspCommand),
     /// Sub accounts with rights on a CA.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = "Example:\n  pca users list 1234abcd-sub")]
     Users(UsersCommand),
     /// Local key and CSR generation (no server).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Example:\n  pca csr new --cn www.example.com --san www.example.com --out-dir ./www"
+    )]
     Csr(CsrCommand),
     /// Show a certificate, chain, CSR or CRL file (no server).
     #[command(
