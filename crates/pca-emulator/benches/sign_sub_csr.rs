@@ -2,7 +2,8 @@
 //! EC P-256 CSRs, 8 requests in flight (8 client threads, one keep-alive connection each).
 //!
 //! Bounded in count and time: `PCA_BENCH_REQUESTS` (default 20000, below the documented
-//! 30,000 certificates per CA) and `PCA_BENCH_SECONDS` (default 20). Run with
+//! 30,000 certificates per CA) and `PCA_BENCH_SECONDS` (default 20); `PCA_BENCH_PERSIST=1`
+//! keeps the state in a temporary `--state-dir`. Run with
 //! `cargo bench -p pca-emulator --bench sign_sub_csr`.
 
 use std::sync::Arc;
@@ -44,7 +45,15 @@ fn csr(i: usize) -> String {
 fn main() {
     let max_requests = env_u64("PCA_BENCH_REQUESTS", 20_000);
     let max_time = Duration::from_secs(env_u64("PCA_BENCH_SECONDS", 20));
-    let emulator = Emulator::builder().start().expect("emulator starts");
+    // With PCA_BENCH_PERSIST=1 the state is kept in a temporary directory (every signing is
+    // written to disk before it is answered).
+    let state_dir = (std::env::var("PCA_BENCH_PERSIST").as_deref() == Ok("1"))
+        .then(|| tempfile::tempdir().expect("temporary directory"));
+    let mut builder = Emulator::builder();
+    if let Some(dir) = &state_dir {
+        builder = builder.state_dir(dir.path());
+    }
+    let emulator = builder.start().expect("emulator starts");
     let endpoint = emulator.endpoint();
     let credentials = emulator.credentials();
     let addr = emulator.addr();
@@ -126,8 +135,13 @@ fn main() {
             .unwrap_or_default()
     };
     println!(
-        "sign_sub_csr: {ok} calls in {:.2} s = {:.0} calls/s ({IN_FLIGHT} in flight, EC P-256 CSRs, EC256 root); \
+        "sign_sub_csr{}: {ok} calls in {:.2} s = {:.0} calls/s ({IN_FLIGHT} in flight, EC P-256 CSRs, EC256 root); \
          failed {}; latency p50 {:.2} ms, p99 {:.2} ms",
+        if state_dir.is_some() {
+            " (persistent)"
+        } else {
+            ""
+        },
         elapsed.as_secs_f64(),
         ok as f64 / elapsed.as_secs_f64(),
         failed.load(Ordering::Relaxed),
