@@ -168,3 +168,60 @@ fn local_mode_runs_commands_on_an_in_process_emulator() {
         1
     );
 }
+
+#[test]
+fn verify_checks_validity_at_the_time_given() {
+    let sb = Sandbox::new();
+    ok_json(sb.pca().args(["demo", "--out-dir", "d"]));
+    let year_2100 = "4102444800";
+    let year_2000 = "946684800";
+    for at in [year_2100, year_2000] {
+        // With the key (webpki through a probe leaf) and without it (link by link).
+        let out = fails_with(
+            sb.pca().args([
+                "verify",
+                "--at",
+                at,
+                "--roots",
+                "d/root.pem",
+                "--chain",
+                "d/chain.pem",
+                "--key",
+                "d/key.pem",
+                "d/cert.pem",
+            ]),
+            6,
+        );
+        assert_eq!(common::json_of(&out)["valid"], false);
+        let out = fails_with(
+            sb.pca().args([
+                "verify",
+                "--at",
+                at,
+                "--roots",
+                "d/root.pem",
+                "d/fullchain.pem",
+            ]),
+            6,
+        );
+        let err = common::json_of(&out)["error"].as_str().unwrap().to_owned();
+        assert!(
+            err.contains("expired") || err.contains("not valid yet"),
+            "{err}"
+        );
+    }
+    let now_plus_a_year = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 365 * 86_400)
+        .to_string();
+    ok_json(sb.pca().args([
+        "verify",
+        "--at",
+        &now_plus_a_year,
+        "--roots",
+        "d/root.pem",
+        "d/fullchain.pem",
+    ]));
+}

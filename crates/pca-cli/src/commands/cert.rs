@@ -52,7 +52,13 @@ pub(crate) fn run(cmd: &CertCommand, ctx: &Ctx<'_>) -> Result<Report> {
             )];
             files_out.extend(cert_files(&signed.certificate, &signed.ca_chain));
             let mut text = signed_text(signed);
-            let files = render::write(out, &files_out, signed.serial_no.as_deref())?;
+            let files = render::write(out, &files_out, signed.serial_no.as_deref()).map_err(|e| {
+                e.hint(format!(
+                    "the service made the key and keeps no copy: revoke the certificate (`pca cert revoke {} {}`) and issue another",
+                    tag.tag,
+                    signed.serial_no.as_deref().unwrap_or("SERIAL")
+                ))
+            })?;
             Ok(Report::new(
                 with_files(signed_json(signed), &mut text, files),
                 text,
