@@ -634,7 +634,8 @@ pub(crate) struct VerifyArgs {
     /// For a CA certificate: its private key, to validate the whole path with a probe leaf it signs.
     #[arg(long, value_name = "KEY.pem")]
     pub(crate) key: Option<PathBuf>,
-    /// Check revocation against these CRLs (PEM or DER).
+    /// Check revocation against these CRLs (PEM or DER); a certificate whose issuer has no CRL
+    /// among them is not checked for revocation.
     #[arg(long, value_name = "CRL.pem")]
     pub(crate) crl: Vec<PathBuf>,
     /// Also require the certificate to be valid for this DNS name or IP address.
