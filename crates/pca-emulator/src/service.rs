@@ -1819,4 +1819,105 @@ mod tests {
         );
         assert_eq!(not_after(now, None, 365, None), now + DAY * 365);
     }
+
+    fn service() -> Service {
+        Service::new(
+            State::default(),
+            None,
+            Limits {
+                page_size: 20,
+                max_cas: 10,
+                max_certs_per_ca: 30_000,
+            },
+        )
+    }
+
+    fn q(text: &str) -> Query {
+        Query::parse(Some(text)).unwrap()
+    }
+
+    fn create_root(svc: &Service, now: SystemTime) -> String {
+        let body = br#"{"alias":"timed","keyType":"EC256","period":"30","x509Parameters":{"commonName":"Timed"}}"#;
+        let v = svc
+            .handle(Route::CreateCa, &q("caType=PRIVATE_ROOT"), body, now)
+            .unwrap();
+        v["caInfo"]["caTag"].as_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn a_destroying_ca_is_deleted_by_itself_after_72_hours() {
+        let svc = service();
+        let t0 = SystemTime::now();
+        let tag = create_root(&svc, t0);
+        svc.handle(
+            Route::UpdateCa(tag.clone()),
+            &q(""),
+            br#"{"status":"DESTROYING"}"#,
+            t0,
+        )
+        .unwrap();
+        let h71 = t0 + Duration::from_secs(71 * 3600);
+        assert!(
+            svc.handle(Route::GetCa(tag.clone()), &q(""), b"", h71)
+                .is_ok()
+        );
+        let h73 = t0 + Duration::from_secs(73 * 3600);
+        let e = svc.handle(Route::GetCa(tag), &q(""), b"", h73).unwrap_err();
+        assert_eq!(e.code, ServiceCode::NotFound);
+    }
+
+    #[test]
+    fn an_expired_crl_is_reissued_when_read() {
+        let svc = service();
+        let t0 = SystemTime::now();
+        let tag = create_root(&svc, t0);
+        let first = svc
+            .handle(Route::GetCaCrl(tag.clone()), &q(""), b"", t0)
+            .unwrap();
+        let same = svc
+            .handle(Route::GetCaCrl(tag.clone()), &q(""), b"", t0 + DAY)
+            .unwrap();
+        assert_eq!(first, same, "valid for the configured 3 days");
+        let later = svc
+            .handle(Route::GetCaCrl(tag), &q(""), b"", t0 + DAY * 4)
+            .unwrap();
+        assert_ne!(first, later, "reissued once expired");
+        let der = pem::parse(later.as_str().unwrap()).unwrap().into_contents();
+        let (_, crl) = x509_parser::parse_x509_crl(&der).unwrap();
+        assert!(crl.next_update().is_some());
+    }
+
+    #[test]
+    fn trim_drops_expired_revoked_certificates_from_the_crl() {
+        let svc = service();
+        let t0 = SystemTime::now();
+        let tag = create_root(&svc, t0);
+        let body = br#"{"keyType":"EC256","period":"1","x509Parameters":{"commonName":"short"}}"#;
+        let issued = svc
+            .handle(Route::IssueEndCert(tag.clone()), &q(""), body, t0)
+            .unwrap();
+        let serial = issued["serialNo"].as_str().unwrap().to_owned();
+        svc.handle(
+            Route::RevokeEndCert(tag.clone(), serial.clone()),
+            &q(""),
+            b"",
+            t0,
+        )
+        .unwrap();
+        let crl_has = |v: &Value| {
+            let der = pem::parse(v.as_str().unwrap()).unwrap().into_contents();
+            let (_, crl) = x509_parser::parse_x509_crl(&der).unwrap();
+            crl.iter_revoked_certificates()
+                .any(|r| r.raw_serial_as_string() == serial)
+        };
+        let crl = svc
+            .handle(Route::GetCaCrl(tag.clone()), &q(""), b"", t0)
+            .unwrap();
+        assert!(crl_has(&crl));
+        let t2 = t0 + DAY * 2;
+        svc.handle(Route::TrimCa(tag.clone()), &q(""), b"", t2)
+            .unwrap();
+        let crl = svc.handle(Route::GetCaCrl(tag), &q(""), b"", t2).unwrap();
+        assert!(!crl_has(&crl), "expired and trimmed");
+    }
 }
