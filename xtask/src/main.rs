@@ -2,11 +2,13 @@
 //!
 //! - `ci`: format check, clippy with warnings denied, every test, documentation without
 //!   warnings: what `.ci/run` runs.
-//! - `bench`: the benchmarks, results summarised in `BENCHMARKS.md`.
+//! - `bench`: the benchmarks, results summarised in `BENCHMARKS.md` (the core's divan benches,
+//!   then `bench-transports`, the transports against a loopback server; see `bench.rs`).
 //! - `record`: re-records `tests/fixtures/<operation>/emulator.json` from the emulator.
 
 use std::process::{Command, ExitCode};
 
+mod bench;
 mod record;
 
 fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> bool {
@@ -79,8 +81,7 @@ fn ci() -> bool {
 }
 
 fn bench() -> bool {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    run(&cargo, &["bench", "-p", "pca-core"], &[])
+    bench::bench(&run)
 }
 
 fn main() -> ExitCode {
@@ -89,8 +90,9 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "bench" => bench(),
         "record" => record::record(&run),
+        "bench-transports" => bench::transports(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|bench>");
+            eprintln!("usage: cargo xtask <ci|bench|bench-transports>");
             return ExitCode::from(2);
         }
     };
