@@ -64,5 +64,7 @@ fn native_roots(roots: &mut Vec<CertificateDer<'static>>) -> Result<(), Error> {
 
 #[cfg(not(feature = "native-roots"))]
 fn native_roots(_roots: &mut Vec<CertificateDer<'static>>) -> Result<(), Error> {
-    Ok(())
+    Err(Error::Config(
+        "the system's root certificates need the crate feature `native-roots`".to_owned(),
+    ))
 }

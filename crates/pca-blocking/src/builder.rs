@@ -182,8 +182,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Whether the operating system's roots are trusted too (default `false`).
-    #[cfg(feature = "native-roots")]
+    /// Whether the operating system's roots are trusted too (default `false`). Needs the crate
+    /// feature `native-roots`; without it, `true` makes [`build`](Self::build) fail with
+    /// [`Error::Config`](crate::Error::Config).
     pub fn native_roots(mut self, enabled: bool) -> Self {
         self.settings.native_roots = enabled;
         self
