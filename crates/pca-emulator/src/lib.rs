@@ -99,9 +99,13 @@
 //! # State
 //!
 //! In memory by default. With [`EmulatorBuilder::state_dir`] (`--state-dir`) every change is
-//! written to `state.json` in that directory before it is answered: to a temporary file
-//! (mode 0600: it holds the CA keys), fsynced, renamed over the old file, and the directory
-//! fsynced. A restart reads it back: CAs, keys, certificates, CRLs and users.
+//! on disk before it is answered. The directory holds `state.json`, a manifest with every CA's
+//! record (its key included: files are mode 0600) and the names of its certificate files, and
+//! `certs/`, each CA's certificates in runs of 256. A change writes the runs it touched under
+//! new names, then the manifest, each to a temporary file that is fsynced and renamed into
+//! place (and the directory fsynced); files the manifest no longer names are then removed. A
+//! crash at any point leaves the previous manifest and its files intact. A restart reads it
+//! all back: CAs, keys, certificates, revocations, CRLs and users.
 //!
 //! # Binary
 //!

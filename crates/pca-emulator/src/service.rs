@@ -611,13 +611,22 @@ impl Service {
         let Some(p) = &self.persistence else {
             return Ok(());
         };
-        let generation = st.generation;
-        let bytes = st.to_json();
+        let snap = st.snapshot();
         drop(st);
-        p.write(generation, &bytes).map_err(|e| {
-            tracing::error!(error = %e, "cannot write the state file");
-            ServiceError::new(ServiceCode::InternalServerError, "cannot save the state")
-        })
+        match p.write(&snap) {
+            Ok(true) => {
+                self.lock().mark_written(&snap);
+                Ok(())
+            }
+            Ok(false) => Ok(()),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot write the state");
+                Err(ServiceError::new(
+                    ServiceCode::InternalServerError,
+                    "cannot save the state",
+                ))
+            }
+        }
     }
 
     /// Removes CAs whose scheduled deletion time has passed (and the CAs under them).
@@ -906,7 +915,7 @@ impl Service {
             Some(der) => Some(Arc::new(Signer::new(key, der).map_err(pki_err)?)),
             None => None,
         };
-        let mut ca = Ca::from_parts(record, signer);
+        let mut ca = Ca::new(record, signer);
         if ca.signer.is_some() {
             refresh_crl(&mut ca, now)?;
         }
@@ -1103,10 +1112,15 @@ impl Service {
         require_active(ca)?;
         if trim {
             let now_ms = pki::millis(now);
-            for c in &mut ca.record.certs {
-                if c.revoked_at.is_some() && c.not_after < now_ms {
+            let mut changed = Vec::new();
+            for (i, c) in ca.record.certs.iter_mut().enumerate() {
+                if c.in_crl && c.revoked_at.is_some() && c.not_after < now_ms {
                     c.in_crl = false;
+                    changed.push(i);
                 }
+            }
+            for i in changed {
+                ca.touch(i);
             }
         }
         refresh_crl(ca, now)?;
@@ -1387,6 +1401,7 @@ impl Service {
                 format!("no certificate {serial} at this CA"),
             )
         })?;
+        ca.touch(i);
         let cert = &mut ca.record.certs[i];
         if cert.revoked_at.is_some() {
             return err(
@@ -1450,17 +1465,6 @@ impl Service {
         }
         self.commit(st)?;
         Ok(Value::Null)
-    }
-}
-
-impl Ca {
-    fn from_parts(record: CaRecord, signer: Option<Arc<Signer>>) -> Ca {
-        Ca {
-            record,
-            signer,
-            index: Default::default(),
-            reserved: 0,
-        }
     }
 }
 

@@ -1,7 +1,12 @@
 //! The emulator's state: CAs, their keys, certificates, CRLs and users; optionally persisted to
 //! a directory, written atomically (temporary file, fsync, rename, fsync of the directory).
+//!
+//! On disk: `state.json`, the manifest (every CA's record, keys included, and the names of its
+//! certificate files), and `certs/<tag>-<n>-<generation>.json`, the CA's certificates in runs of
+//! [`CHUNK`]. A commit writes only the runs that changed, under new names, then the manifest;
+//! a crash at any point leaves the previous manifest and the files it names intact.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -13,8 +18,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::pki::{self, Signer};
 
-/// The name of the state file inside `--state-dir`.
+/// The name of the state file (the manifest) inside `--state-dir`.
 pub(crate) const STATE_FILE: &str = "state.json";
+/// The directory of certificate files inside `--state-dir`.
+pub(crate) const CERTS_DIR: &str = "certs";
 
 /// One certificate a CA signed.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,6 +107,8 @@ pub(crate) struct CaRecord {
     pub(crate) crl_pem: Option<String>,
     pub(crate) crl_next_update: i64,
     pub(crate) signing_count: u64,
+    /// Stored in the certificate files, not in the manifest.
+    #[serde(skip)]
     pub(crate) certs: Vec<CertRecord>,
     pub(crate) users: Vec<UserRecord>,
 }
@@ -116,8 +125,23 @@ impl std::fmt::Debug for CaRecord {
     }
 }
 
-/// A CA in memory: its record, its signer (once it has a certificate) and an index of its
-/// certificates by serial number.
+/// Certificates are stored in files of this many records.
+pub(crate) const CHUNK: usize = 256;
+
+/// Where a run of [`CHUNK`] certificates is stored.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Chunk {
+    /// The file holding its last durable version.
+    file: Option<String>,
+    /// The generation that wrote `file`.
+    file_gen: u64,
+    /// 0 when `file` is current; the generation of the commit that will write it; `u64::MAX`
+    /// when changed and not yet in a commit.
+    dirty_gen: u64,
+}
+
+/// A CA in memory: its record, its signer (once it has a certificate), an index of its
+/// certificates by serial number, and where its certificates are stored.
 #[derive(Debug)]
 pub(crate) struct Ca {
     pub(crate) record: CaRecord,
@@ -125,11 +149,23 @@ pub(crate) struct Ca {
     pub(crate) index: HashMap<String, usize>,
     /// Signings under way (reserved against the per-CA limit).
     pub(crate) reserved: u64,
+    chunks: Vec<Chunk>,
 }
 
 impl Ca {
-    /// A CA from its record, loading its key and certificate.
-    pub(crate) fn from_record(record: CaRecord) -> Result<Self, String> {
+    /// A new CA (nothing stored yet).
+    pub(crate) fn new(record: CaRecord, signer: Option<Arc<Signer>>) -> Ca {
+        Ca {
+            record,
+            signer,
+            index: HashMap::new(),
+            reserved: 0,
+            chunks: Vec::new(),
+        }
+    }
+
+    /// A CA from its stored record and certificate files, loading its key and certificate.
+    fn load(record: CaRecord, files: Vec<String>, gen_of_files: u64) -> Result<Self, String> {
         let signer = match &record.cert_pem {
             Some(pem) => {
                 let key = pki::load_key(record.key_type, &record.key_pem)
@@ -148,20 +184,39 @@ impl Ca {
             .enumerate()
             .map(|(i, c)| (pki::serial_key(&c.serial_no), i))
             .collect();
+        let chunks = files
+            .into_iter()
+            .map(|f| Chunk {
+                file: Some(f),
+                file_gen: gen_of_files,
+                dirty_gen: 0,
+            })
+            .collect();
         Ok(Ca {
             record,
             signer,
             index,
             reserved: 0,
+            chunks,
         })
+    }
+
+    /// Marks the stored run holding certificate `i` as changed.
+    pub(crate) fn touch(&mut self, i: usize) {
+        let c = i / CHUNK;
+        while self.chunks.len() <= c {
+            self.chunks.push(Chunk::default());
+        }
+        self.chunks[c].dirty_gen = u64::MAX;
     }
 
     /// Adds a signed certificate.
     pub(crate) fn push_cert(&mut self, cert: CertRecord) {
-        self.index
-            .insert(pki::serial_key(&cert.serial_no), self.record.certs.len());
+        let i = self.record.certs.len();
+        self.index.insert(pki::serial_key(&cert.serial_no), i);
         self.record.certs.push(cert);
         self.record.signing_count += 1;
+        self.touch(i);
     }
 
     /// The CA's own certificate followed by its issuer chain.
@@ -186,18 +241,49 @@ pub(crate) struct State {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
+struct CaOut<'a> {
+    #[serde(flatten)]
+    record: &'a CaRecord,
+    cert_files: Vec<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct StateOut<'a> {
     version: u32,
+    generation: u64,
     next_id: u64,
-    cas: Vec<&'a CaRecord>,
+    cas: Vec<CaOut<'a>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CaIn {
+    #[serde(flatten)]
+    record: CaRecord,
+    #[serde(default)]
+    cert_files: Vec<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct StateIn {
     version: u32,
+    #[serde(default)]
+    generation: u64,
     next_id: u64,
-    cas: Vec<CaRecord>,
+    cas: Vec<CaIn>,
+}
+
+/// What one commit writes: the changed certificate files, then the manifest.
+#[derive(Debug)]
+pub(crate) struct Snapshot {
+    generation: u64,
+    manifest: Vec<u8>,
+    chunks: Vec<(String, Vec<u8>)>,
+    /// (CA tag, chunk index, file) of every chunk written.
+    written: Vec<(String, usize, String)>,
+    referenced: HashSet<String>,
 }
 
 impl State {
@@ -211,32 +297,78 @@ impl State {
         self.cas.iter_mut().find(|c| c.record.tag == tag)
     }
 
-    /// The state file's contents.
-    pub(crate) fn to_json(&self) -> Vec<u8> {
+    /// What the commit of the current generation writes: the manifest and every changed run
+    /// of certificates.
+    pub(crate) fn snapshot(&mut self) -> Snapshot {
+        let g = self.generation;
+        let mut chunks = Vec::new();
+        let mut written = Vec::new();
+        let mut referenced = HashSet::new();
+        let mut files_of = Vec::with_capacity(self.cas.len());
+        for ca in &mut self.cas {
+            let n = ca.record.certs.len().div_ceil(CHUNK);
+            ca.chunks.resize(n, Chunk::default());
+            let mut files = Vec::with_capacity(n);
+            for (i, chunk) in ca.chunks.iter_mut().enumerate() {
+                let current = chunk.file.clone().filter(|_| chunk.dirty_gen == 0);
+                let name = match current {
+                    Some(f) => f,
+                    None => {
+                        let name = format!("{}-{i}-{g}.json", ca.record.tag);
+                        let end = ((i + 1) * CHUNK).min(ca.record.certs.len());
+                        let bytes = serde_json::to_vec(&ca.record.certs[i * CHUNK..end])
+                            .unwrap_or_default();
+                        chunks.push((name.clone(), bytes));
+                        written.push((ca.record.tag.clone(), i, name.clone()));
+                        if chunk.dirty_gen == u64::MAX || chunk.dirty_gen == 0 {
+                            chunk.dirty_gen = g;
+                        }
+                        name
+                    }
+                };
+                referenced.insert(name.clone());
+                files.push(name);
+            }
+            files_of.push(files);
+        }
         let out = StateOut {
-            version: 1,
+            version: 2,
+            generation: g,
             next_id: self.next_id,
-            cas: self.cas.iter().map(|c| &c.record).collect(),
+            cas: self
+                .cas
+                .iter()
+                .zip(files_of)
+                .map(|(c, cert_files)| CaOut {
+                    record: &c.record,
+                    cert_files,
+                })
+                .collect(),
         };
-        serde_json::to_vec(&out).unwrap_or_default()
+        Snapshot {
+            generation: g,
+            manifest: serde_json::to_vec(&out).unwrap_or_default(),
+            chunks,
+            written,
+            referenced,
+        }
     }
 
-    /// A state from the state file's contents.
-    pub(crate) fn from_json(bytes: &[u8]) -> Result<Self, String> {
-        let s: StateIn = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        if s.version != 1 {
-            return Err(format!("unknown state version {}", s.version));
+    /// Records that the commit `snap` is durable.
+    pub(crate) fn mark_written(&mut self, snap: &Snapshot) {
+        for (tag, i, name) in &snap.written {
+            let Some(ca) = self.ca_mut(tag) else { continue };
+            let Some(chunk) = ca.chunks.get_mut(*i) else {
+                continue;
+            };
+            if chunk.file_gen < snap.generation {
+                chunk.file = Some(name.clone());
+                chunk.file_gen = snap.generation;
+                if chunk.dirty_gen <= snap.generation {
+                    chunk.dirty_gen = 0;
+                }
+            }
         }
-        let cas = s
-            .cas
-            .into_iter()
-            .map(Ca::from_record)
-            .collect::<Result<_, _>>()?;
-        Ok(State {
-            next_id: s.next_id,
-            cas,
-            generation: 0,
-        })
     }
 }
 
@@ -248,38 +380,82 @@ pub(crate) struct Persistence {
     temp_counter: AtomicU64,
 }
 
+fn safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+}
+
 impl Persistence {
     /// Opens (creating) `dir` and reads the state it holds, if any.
     pub(crate) fn open(dir: &Path) -> Result<(Self, State), String> {
-        fs::create_dir_all(dir)
+        fs::create_dir_all(dir.join(CERTS_DIR))
             .map_err(|e| format!("cannot create state directory {}: {e}", dir.display()))?;
+        // Temporary files of an interrupted write.
+        if let Ok(entries) = fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with('.') && name.ends_with(".tmp") {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
         let file = dir.join(STATE_FILE);
-        let state = match fs::read(&file) {
-            Ok(bytes) => State::from_json(&bytes)
+        let (state, generation) = match fs::read(&file) {
+            Ok(bytes) => Self::load(dir, &bytes)
                 .map_err(|e| format!("cannot read state file {}: {e}", file.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => State::default(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (State::default(), 0),
             Err(e) => return Err(format!("cannot read state file {}: {e}", file.display())),
         };
         Ok((
             Persistence {
                 dir: dir.to_owned(),
-                written: Mutex::new(0),
+                written: Mutex::new(generation),
                 temp_counter: AtomicU64::new(0),
             },
             state,
         ))
     }
 
-    /// Writes `bytes` (the state at `generation`) unless a newer generation is already on disk.
-    pub(crate) fn write(&self, generation: u64, bytes: &[u8]) -> std::io::Result<()> {
-        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
-        if *written >= generation {
-            return Ok(());
+    fn load(dir: &Path, bytes: &[u8]) -> Result<(State, u64), String> {
+        let s: StateIn = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if s.version != 2 {
+            return Err(format!("unknown state version {}", s.version));
         }
+        let mut cas = Vec::with_capacity(s.cas.len());
+        for ca in s.cas {
+            let mut record = ca.record;
+            for name in &ca.cert_files {
+                if !safe_name(name) {
+                    return Err(format!(
+                        "CA {}: bad certificate file name {name:?}",
+                        record.tag
+                    ));
+                }
+                let path = dir.join(CERTS_DIR).join(name);
+                let bytes = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let certs: Vec<CertRecord> = serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                record.certs.extend(certs);
+            }
+            cas.push(Ca::load(record, ca.cert_files, s.generation)?);
+        }
+        Ok((
+            State {
+                next_id: s.next_id,
+                cas,
+                generation: s.generation,
+            },
+            s.generation,
+        ))
+    }
+
+    fn write_file(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
-        let tmp = self
-            .dir
-            .join(format!(".{STATE_FILE}.{}.{n}.tmp", std::process::id()));
+        let dir = path.parent().unwrap_or(&self.dir);
+        let tmp = dir.join(format!(".{}.{n}.tmp", std::process::id()));
         let result = (|| {
             let mut options = fs::OpenOptions::new();
             options.write(true).create_new(true);
@@ -292,16 +468,42 @@ impl Persistence {
             f.write_all(bytes)?;
             f.sync_all()?;
             drop(f);
-            fs::rename(&tmp, self.dir.join(STATE_FILE))?;
-            #[cfg(unix)]
-            fs::File::open(&self.dir)?.sync_all()?;
-            Ok(())
+            fs::rename(&tmp, path)
         })();
         if result.is_err() {
             let _ = fs::remove_file(&tmp);
-        } else {
-            *written = generation;
         }
         result
+    }
+
+    /// Writes the commit `snap` unless a later one is already on disk; `true` when written.
+    /// Certificate files first, then the manifest that names them (each through a temporary
+    /// file, fsync and rename, then an fsync of the directory); then files no longer named
+    /// are removed.
+    pub(crate) fn write(&self, snap: &Snapshot) -> std::io::Result<bool> {
+        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
+        if *written >= snap.generation {
+            return Ok(false);
+        }
+        let certs = self.dir.join(CERTS_DIR);
+        fs::create_dir_all(&certs)?;
+        for (name, bytes) in &snap.chunks {
+            self.write_file(&certs.join(name), bytes)?;
+        }
+        #[cfg(unix)]
+        fs::File::open(&certs)?.sync_all()?;
+        self.write_file(&self.dir.join(STATE_FILE), &snap.manifest)?;
+        #[cfg(unix)]
+        fs::File::open(&self.dir)?.sync_all()?;
+        *written = snap.generation;
+        if let Ok(entries) = fs::read_dir(&certs) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if !snap.referenced.contains(&name) {
+                    let _ = fs::remove_file(e.path());
+                }
+            }
+        }
+        Ok(true)
     }
 }

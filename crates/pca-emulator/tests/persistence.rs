@@ -74,7 +74,7 @@ fn state_survives_a_restart() {
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
-        .filter(|n| n != "state.json")
+        .filter(|n| n != "state.json" && n != "certs")
         .collect();
     assert!(
         leftovers.is_empty(),
@@ -132,4 +132,95 @@ fn a_broken_state_file_stops_the_start_with_an_error() {
         .start()
         .unwrap_err();
     assert!(err.to_string().contains("state"), "{err}");
+}
+
+#[test]
+fn many_certificates_are_stored_in_runs_and_survive() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tag, serials);
+    {
+        let emu = start_in(dir.path());
+        let c = Client::new(&emu);
+        tag = c
+            .call(
+                &CreateCa::builder()
+                    .ca_type(CaType::PrivateRoot)
+                    .alias("many")
+                    .key_type(KeyType::Ec256)
+                    .period(Period::Max)
+                    .x509_parameters(X509Parameters::new("Many Root"))
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap()
+            .info
+            .ca_tag
+            .unwrap();
+        let (_, csr) = openssl_csr(Kind::P256, "many.internal", false);
+        let op = SignEndCsr::new(&tag, &csr).unwrap();
+        serials = (0..600)
+            .map(|_| c.call(&op).unwrap().serial_no.unwrap())
+            .collect::<Vec<_>>();
+        // Revoke one in the first run of certificates, long after it was written.
+        c.call(&RevokeEndCert::new(&tag, &serials[3]).unwrap())
+            .unwrap();
+        // A second CA, deleted: its files go away.
+        let gone = c
+            .call(
+                &CreateCa::builder()
+                    .ca_type(CaType::PrivateRoot)
+                    .alias("gone")
+                    .key_type(KeyType::Ec256)
+                    .period(Period::Max)
+                    .x509_parameters(X509Parameters::new("Gone"))
+                    .build()
+                    .unwrap(),
+            )
+            .unwrap()
+            .info
+            .ca_tag
+            .unwrap();
+        c.call(&SignEndCsr::new(&gone, &csr).unwrap()).unwrap();
+        c.call(&UpdateCa::new(&gone, pca_core::CaStatus::Destroying).unwrap())
+            .unwrap();
+        c.call(&DeleteCa::new(&gone).unwrap()).unwrap();
+    }
+    let files: Vec<String> = std::fs::read_dir(dir.path().join("certs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        files.len(),
+        3,
+        "600 certificates in 3 runs, nothing else: {files:?}"
+    );
+    assert!(files.iter().all(|f| f.starts_with(&tag)));
+
+    let emu = start_in(dir.path());
+    let c = Client::new(&emu);
+    let mut listed = Vec::new();
+    let mut page = 1;
+    loop {
+        let l = c
+            .call(&GetEndCertList::new(&tag).unwrap().with_page(page).unwrap())
+            .unwrap();
+        listed.extend(l.serials);
+        if u64::from(page) >= l.total_pages.unwrap() {
+            break;
+        }
+        page += 1;
+    }
+    assert_eq!(listed, serials);
+    let crl = c.call(&GetCaCrl::new(&tag).unwrap()).unwrap();
+    let der = pem::parse(&crl.pem).unwrap().into_contents();
+    let (_, parsed) = x509_parser::parse_x509_crl(&der).unwrap();
+    let revoked: Vec<String> = parsed
+        .iter_revoked_certificates()
+        .map(|r| r.raw_serial_as_string())
+        .collect();
+    assert_eq!(revoked, vec![serials[3].clone()]);
+    let got = c
+        .call(&GetEndCert::new(&tag, &serials[599]).unwrap())
+        .unwrap();
+    assert_eq!(got.serial_no.as_deref(), Some(serials[599].as_str()));
 }
