@@ -14,8 +14,7 @@
 //! on loopback. The results are printed and written to the "Transports" section of
 //! `BENCHMARKS.md`.
 
-/// How xtask runs a program: name, arguments, extra environment; `true` on success.
-pub(crate) type Run = dyn Fn(&str, &[&str], &[(&str, &str)]) -> bool;
+use crate::Run;
 
 /// `cargo xtask bench`.
 pub(crate) fn bench(run: &Run) -> bool {

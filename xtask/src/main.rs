@@ -11,6 +11,15 @@ use std::process::{Command, ExitCode};
 mod bench;
 mod record;
 
+/// Runs a program with arguments and extra environment variables; `true` on success.
+pub(crate) type Run = dyn Fn(&str, &[&str], &[(&str, &str)]) -> bool;
+
+/// One step of `ci`: cargo arguments and extra environment variables.
+struct Step<'a> {
+    args: Vec<&'a str>,
+    envs: Vec<(&'a str, &'a str)>,
+}
+
 fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> bool {
     eprintln!("xtask: running {program} {}", args.join(" "));
     let mut cmd = Command::new(program);
@@ -36,9 +45,11 @@ fn has_nextest() -> bool {
 
 fn ci() -> bool {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let steps: Vec<(Vec<&str>, Vec<(&str, &str)>)> = vec![
-        (vec!["fmt", "--all", "--", "--check"], vec![]),
-        (
+    let step =
+        |args: Vec<&'static str>, envs: Vec<(&'static str, &'static str)>| Step { args, envs };
+    let steps = vec![
+        step(vec!["fmt", "--all", "--", "--check"], vec![]),
+        step(
             vec![
                 "clippy",
                 "--workspace",
@@ -49,7 +60,7 @@ fn ci() -> bool {
             ],
             vec![],
         ),
-        (
+        step(
             vec![
                 "clippy",
                 "-p",
@@ -62,22 +73,20 @@ fn ci() -> bool {
             vec![],
         ),
         if has_nextest() {
-            (
+            step(
                 vec!["nextest", "run", "--workspace", "--no-fail-fast"],
                 vec![],
             )
         } else {
-            (vec!["test", "--workspace", "--no-fail-fast"], vec![])
+            step(vec!["test", "--workspace", "--no-fail-fast"], vec![])
         },
-        (vec!["test", "--workspace", "--doc"], vec![]),
-        (
+        step(vec!["test", "--workspace", "--doc"], vec![]),
+        step(
             vec!["doc", "--workspace", "--no-deps"],
             vec![("RUSTDOCFLAGS", "-D warnings")],
         ),
     ];
-    steps
-        .into_iter()
-        .all(|(args, envs)| run(&cargo, &args, &envs))
+    steps.into_iter().all(|s| run(&cargo, &s.args, &s.envs))
 }
 
 fn bench() -> bool {

@@ -10,7 +10,7 @@
 use std::path::Path;
 
 /// Runs the recorder; `true` on success.
-pub(crate) fn record(run: &dyn Fn(&str, &[&str], &[(&str, &str)]) -> bool) -> bool {
+pub(crate) fn record(run: &crate::Run) -> bool {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures");
     let fixtures = fixtures.to_string_lossy();
