@@ -101,7 +101,7 @@ fn main() -> ExitCode {
         "record" => record::record(&run),
         "bench-transports" => bench::transports(),
         _ => {
-            eprintln!("usage: cargo xtask <ci|bench|bench-transports>");
+            eprintln!("usage: cargo xtask <ci|bench|bench-transports|record>");
             return ExitCode::from(2);
         }
     };
