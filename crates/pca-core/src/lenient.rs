@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Serialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 use crate::pem_text::find_blocks;
 

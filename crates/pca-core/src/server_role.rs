@@ -45,7 +45,9 @@ struct Wire {
 pub fn parse_credentials(role: &str, body: &[u8]) -> Result<Credentials, CredentialsError> {
     let source = format!("NCP metadata service, server role {role:?}");
     let wire: Wire = serde_json::from_slice(body).map_err(|e| {
-        CredentialsError::Provider(format!("{source}: the answer is not the expected JSON: {e}"))
+        CredentialsError::Provider(format!(
+            "{source}: the answer is not the expected JSON: {e}"
+        ))
     })?;
     let access = wire.access_key_id.unwrap_or_default();
     let secret = wire.secret_access_key.unwrap_or_default();
@@ -66,7 +68,11 @@ pub fn parse_credentials(role: &str, body: &[u8]) -> Result<Credentials, Credent
         None | Some(serde_json::Value::Null) => Ok(credentials),
         Some(serde_json::Value::Number(n)) => n
             .as_u64()
-            .map(|ms| credentials.clone().with_expiry(Timestamp::from_unix_millis(ms)))
+            .map(|ms| {
+                credentials
+                    .clone()
+                    .with_expiry(Timestamp::from_unix_millis(ms))
+            })
             .ok_or_else(|| CredentialsError::Provider(format!("{source}: Expiration {n}"))),
         Some(serde_json::Value::String(s)) => parse_rfc3339(&s)
             .map(|t| credentials.with_expiry(t))
