@@ -76,7 +76,8 @@
 //! - **Certificates**: Sign Sub CSR makes a CA certificate (basicConstraints CA:TRUE critical,
 //!   keyCertSign + cRLSign + digitalSignature, subject and authority key identifiers) from the
 //!   CSR's public key and subject; Sign End CSR and Issue End Cert make end-entity certificates
-//!   (serverAuth + clientAuth, the CSR's or `x509Parameters`' SANs). CSRs are verified and may
+//!   (CA:FALSE, digitalSignature, keyEncipherment for RSA keys, serverAuth + clientAuth, the
+//!   CSR's or `x509Parameters`' SANs). CSRs are verified and may
 //!   hold RSA (2048 to 8192 bits), EC P-256 or P-384, or Ed25519 keys. Serial numbers are 20
 //!   random octets, shown colon-separated. Sign End CSR with an explicit period longer than the
 //!   CA's remaining validity is refused with `EXCEED_EXPIRY_DATE`; without a period it is 365

@@ -221,6 +221,8 @@ pub(crate) struct RequestedKey {
     spki: Vec<u8>,
     raw: Vec<u8>,
     alg: &'static SignatureAlgorithm,
+    /// `true` for an RSA key (which may encipher keys).
+    pub(crate) rsa: bool,
 }
 
 impl PublicKeyData for RequestedKey {
@@ -327,6 +329,7 @@ pub(crate) fn parse_csr(der: &[u8]) -> Result<ParsedCsr, CsrError> {
             spki: spki.raw.to_vec(),
             raw: spki.subject_public_key.data.to_vec(),
             alg,
+            rsa: alg_oid == OID_RSA,
         },
         subject_is_empty: info.subject.iter().next().is_none(),
         subject,
@@ -487,7 +490,7 @@ pub(crate) fn ca_params(
     p
 }
 
-/// Parameters of an end-entity certificate.
+/// Parameters of an end-entity certificate (keyEncipherment only for RSA keys).
 pub(crate) fn end_params(
     dn: DistinguishedName,
     sans: Vec<SanType>,
@@ -495,6 +498,7 @@ pub(crate) fn end_params(
     not_before: SystemTime,
     not_after: SystemTime,
     ocsp: Option<&str>,
+    rsa: bool,
 ) -> CertificateParams {
     let mut p = CertificateParams::default();
     p.distinguished_name = dn;
@@ -503,10 +507,10 @@ pub(crate) fn end_params(
     p.not_before = odt(not_before);
     p.not_after = odt(not_after);
     p.is_ca = IsCa::ExplicitNoCa;
-    p.key_usages = vec![
-        KeyUsagePurpose::DigitalSignature,
-        KeyUsagePurpose::KeyEncipherment,
-    ];
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    if rsa {
+        p.key_usages.push(KeyUsagePurpose::KeyEncipherment);
+    }
     p.extended_key_usages = vec![
         ExtendedKeyUsagePurpose::ServerAuth,
         ExtendedKeyUsagePurpose::ClientAuth,

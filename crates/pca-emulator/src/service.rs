@@ -1255,6 +1255,7 @@ impl Service {
                 start,
                 end,
                 r.ocsp.as_deref(),
+                csr.key.rsa,
             )
         };
         let signed = r.signer.sign(&params, &csr.key).map_err(pki_err);
@@ -1291,6 +1292,7 @@ impl Service {
             start,
             end,
             r.ocsp.as_deref(),
+            matches!(key_type, KeyType::Rsa2048 | KeyType::Rsa4096),
         );
         let signed = r.signer.sign(&params, &key).map_err(pki_err);
         let mut out = self.finish(&r, signed, false, true)?;
