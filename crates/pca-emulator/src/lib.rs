@@ -111,7 +111,7 @@
 //! # Binary
 //!
 //! `pca-emulator [--listen ADDR] --access-key K --secret-key S [--access-key K2 --secret-key S2 …]
-//! [--state-dir DIR]` prints `listening on http://HOST:PORT` on stdout once it accepts
+//! [--state-dir DIR] [--max-clock-skew SECONDS]` prints `listening on http://HOST:PORT` on stdout once it accepts
 //! connections, logs to stderr with `tracing` (`RUST_LOG` filters), and stops on SIGINT or
 //! SIGTERM.
 #![cfg_attr(

@@ -29,6 +29,9 @@ struct Args {
     /// Keep the state (CAs, keys, certificates) in this directory across restarts.
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// Largest difference, in seconds, between a request's timestamp and this clock.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    max_clock_skew: u64,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -75,7 +78,9 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut builder = Emulator::builder().listen(listen);
+    let mut builder = Emulator::builder()
+        .listen(listen)
+        .max_clock_skew(std::time::Duration::from_secs(args.max_clock_skew));
     for (a, s) in args.access_keys.iter().zip(&args.secret_keys) {
         builder = builder.credentials(a.clone(), s.clone());
     }

@@ -383,6 +383,7 @@ fn json_response(status: StatusCode, body: Vec<u8>, gateway: bool) -> Response<F
 }
 
 fn gateway_response(e: &GatewayError) -> Response<Full<Bytes>> {
+    tracing::info!(error_code = e.code.as_str(), details = %e.details, "gateway refusal");
     json_response(e.status(), e.body(), true)
 }
 
@@ -393,7 +394,10 @@ fn envelope(result: Result<Value, ServiceError>) -> Response<Full<Bytes>> {
             json!({ "code": "SUCCESS", "msg": "Success", "data": data }),
         ),
         Err(e) => (
-            service::http_status(&e.code),
+            {
+                tracing::debug!(code = e.code.as_str(), msg = %e.msg, "service refusal");
+                service::http_status(&e.code)
+            },
             json!({ "code": e.code.as_str(), "msg": e.msg, "data": null }),
         ),
     };
