@@ -144,3 +144,53 @@ async fn starts_inside_an_async_runtime_both_ways() {
     drop(own_thread);
     drop(on_runtime);
 }
+
+#[test]
+fn the_clock_tolerance_flag_is_applied() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pca-emulator"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--access-key",
+            "k",
+            "--secret-key",
+            "s",
+            "--max-clock-skew",
+            "10",
+        ])
+        .env_remove("NCLOUD_ACCESS_KEY")
+        .env_remove("NCLOUD_SECRET_KEY")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_owned();
+    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    let creds = Credentials::new("k", "s").unwrap();
+    let endpoint = Endpoint::parse(&url).unwrap();
+    let old = GetCaList::new()
+        .build_request(&endpoint, &creds, common::now().offset_by(-60_000))
+        .unwrap();
+    assert_eq!(
+        pca_emulator::loopback::send(addr, &old).unwrap().status(),
+        401
+    );
+    let fresh = GetCaList::new()
+        .build_request(&endpoint, &creds, common::now())
+        .unwrap();
+    assert_eq!(
+        pca_emulator::loopback::send(addr, &fresh).unwrap().status(),
+        200
+    );
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(child.wait().unwrap().success());
+}
