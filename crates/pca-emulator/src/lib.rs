@@ -21,7 +21,7 @@
 //! | check | refusal |
 //! |---|---|
 //! | `Content-Length` above the body limit (default 64 KiB), or a longer body | 413, errorCode `430` Request Entity Too Large |
-//! | a `Content-Length` that is not a number, an unreadable body | 400, errorCode `100` Bad Request Exception |
+//! | a `Content-Length` that is not a number, an unreadable body, a query that is not UTF-8 once percent-decoded (checked after the signature) | 400, errorCode `100` Bad Request Exception |
 //! | a path or method the API does not have (including paths without `/api/v1`) | 404, errorCode `300` Not Found Exception |
 //! | missing `x-ncp-apigw-timestamp`, `x-ncp-iam-access-key` or signature header | 401, errorCode `200` Authentication Failed |
 //! | timestamp not epoch milliseconds, or more than 5 minutes (configurable) from the emulator's clock | 401, errorCode `200` |

@@ -482,7 +482,13 @@ async fn pipeline(
     }
     let query = match Query::parse(parts.uri.query()) {
         Ok(q) => q,
-        Err(e) => return (envelope(Err(e)), op),
+        Err(_) => {
+            let e = GatewayError::new(
+                GatewayErrorCode::BadRequest,
+                "The query string is not valid UTF-8.",
+            );
+            return (gateway_response(&e), op);
+        }
     };
     let worker = shared.clone();
     let result = match tokio::task::spawn_blocking(move || {

@@ -282,3 +282,15 @@ fn unusable_content_length_is_a_bad_request() {
     // hyper refuses a malformed Content-Length itself with 400; either way nothing is served.
     assert_eq!(resp.status(), 400);
 }
+
+#[test]
+fn a_query_that_is_not_utf8_is_a_bad_request() {
+    let emu = start();
+    let c = Client::new(&emu);
+    let req = raw_request("GET", "/api/v1/ca?pageNo=%FF", b"", &c);
+    let resp = c.send(&req);
+    assert_eq!(
+        gateway_error(&resp),
+        (400, "100".to_owned(), "Bad Request Exception".to_owned())
+    );
+}
