@@ -1,26 +1,27 @@
-//! [`Client`]: signs, sends, retries as the core decides, parses.
+//! [`Client`]: the async shell around [`pca_transport::Call`]: signs with the credentials,
+//! exchanges bytes, sleeps when told.
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Instant;
 
-use pca_core::retry::{Decision, Outcome};
-use pca_core::{Endpoint, Operation, Timestamp};
+use pca_core::{Credentials, Operation, Timestamp};
+use pca_transport::{Call, Config, CredentialSource, FromConfig, Step};
+use tokio::sync::Mutex;
 use tracing::Instrument;
-use tracing::field::Empty;
 
-use crate::builder::ClientBuilder;
-use crate::config::Settings;
-use crate::credentials::Provider;
-use crate::error::{Error, TransportErrorKind};
-use crate::transport::Transport;
+use crate::Error;
+use crate::transport::{Metadata, Transport};
+
+/// Builds a [`Client`]: every setting with its default
+/// ([`pca_transport::ClientBuilder`], shared with `pca-blocking`). Start from
+/// [`Client::builder`].
+pub type ClientBuilder = pca_transport::ClientBuilder<Client>;
 
 /// An async Private CA client (tokio): one pooled connection set, shared by clones.
 ///
 /// `Client` is `Clone + Send + Sync` and cheap to clone (one `Arc`); clones share connections,
-/// credentials and the clock offset. Calls must run inside a tokio runtime. Every operation has a typed method (`client.sign_sub_csr(&op)`), and [`Client::send`]
-/// takes any operation.
+/// credentials and the clock offset. Calls must run inside a tokio runtime. Every operation has
+/// a typed method (`client.sign_sub_csr(&op)`), and [`Client::send`] takes any operation.
 ///
 /// ```no_run
 /// use pca_async::Client;
@@ -42,82 +43,38 @@ pub struct Client {
 }
 
 struct Inner {
-    settings: Settings,
-    endpoint: Endpoint,
-    credentials: Provider,
+    config: Config,
     transport: Transport,
-    /// Milliseconds added to the clock, learnt from a gateway's clock-skew refusal.
-    clock_offset_ms: AtomicI64,
+    metadata: Metadata,
+    /// Server-role credentials, once fetched; locked while they are refreshed.
+    cached: Mutex<Option<Credentials>>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let i = &self.inner;
-        f.debug_struct("Client")
-            .field("endpoint", &i.endpoint.to_string())
-            .field("credentials", &i.credentials)
-            .field("connect_timeout", &i.settings.connect_timeout)
-            .field("timeout", &i.settings.timeout)
-            .field("max_response_body", &i.settings.max_response_body)
-            .field("user_agent", &i.settings.user_agent)
-            .field("retry_policy", &i.settings.retry_policy)
-            .field("proxied", &i.transport.is_proxied())
-            .field(
-                "clock_offset_ms",
-                &i.clock_offset_ms.load(Ordering::Relaxed),
-            )
-            .finish()
+        i.config.fmt_client(f, i.transport.is_proxied())
     }
 }
 
-impl ClientBuilder {
-    /// Builds the client: resolves the endpoint and the credentials that need no network,
-    /// loads the roots and sets up the connection pool. Sends nothing.
-    pub fn build(self) -> Result<Client, Error> {
-        let settings = self.settings;
-        let endpoint = match &settings.endpoint {
-            Some(e) => e.clone(),
-            None => Endpoint::from_env()?,
-        };
-        let credentials = Provider::new(&settings)?;
-        let transport = Transport::new(&settings, &endpoint)?;
+impl FromConfig for Client {
+    fn from_config(config: Config) -> Result<Self, Error> {
+        let transport = Transport::new(&config)?;
         Ok(Client {
             inner: Arc::new(Inner {
-                settings,
-                endpoint,
-                credentials,
+                config,
                 transport,
-                clock_offset_ms: AtomicI64::new(0),
+                metadata: Metadata::new(),
+                cached: Mutex::new(None),
             }),
         })
     }
 }
 
 impl Client {
-    /// A builder with every default (see [`ClientBuilder`]).
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
-    }
-
-    /// A client with every default: credentials and endpoint from the environment, the
-    /// configuration file or the metadata service.
-    pub fn from_env() -> Result<Client, Error> {
-        Self::builder().build()
-    }
-
-    /// The endpoint requests go to.
-    pub fn endpoint(&self) -> &Endpoint {
-        &self.inner.endpoint
-    }
-
-    /// The offset (milliseconds) added to the clock after a gateway reported clock skew.
-    pub fn clock_offset_ms(&self) -> i64 {
-        self.inner.clock_offset_ms.load(Ordering::Relaxed)
-    }
-
-    fn now(&self) -> Timestamp {
-        Timestamp::from_system_time(self.inner.settings.clock.now())
-            .offset_by(self.clock_offset_ms())
+    /// The configuration shared by clones (used by [`pca_transport::client_methods!`]).
+    fn config(&self) -> &Config {
+        &self.inner.config
     }
 
     /// Sends `operation` and parses its answer.
@@ -126,136 +83,41 @@ impl Client {
     /// [`RetryPolicy::decide`](pca_core::RetryPolicy::decide) rules: an issuing operation is
     /// never sent twice once it may have left. When the gateway refuses a request for clock
     /// skew, the measured offset is kept for later calls, and an idempotent request is
-    /// re-signed and sent once more.
+    /// re-signed and sent once more. The rules are [`pca_transport::Call`]'s.
     pub async fn send<O: Operation>(&self, operation: &O) -> Result<O::Output, Error> {
-        let info = O::INFO;
-        let span = tracing::info_span!(
-            "pca_call",
-            operation = info.name,
-            method = %info.method,
-            path = Empty,
-            status = Empty,
-            attempt = Empty,
-            elapsed_ms = Empty,
-        );
-        let record = span.clone();
+        let mut call = Call::new(&self.inner.config, operation);
+        let span = call.span().clone();
         async move {
-            let span = record;
-            let policy = self.inner.settings.retry_policy;
-            let started = Instant::now();
-            let mut attempt: u32 = 0;
-            let mut resigned = false;
             loop {
-                attempt += 1;
-                span.record("attempt", attempt);
-                let signed_at = self.now();
-                let credentials = self.inner.credentials.get(signed_at).await?;
-                let request = operation.build_request(&self.inner.endpoint, &credentials, signed_at)?;
-                drop(credentials);
-                if attempt == 1 {
-                    span.record("path", request.uri().path());
-                }
-                let result = self.inner.transport.exchange(request).await;
-                let elapsed = started.elapsed();
-                span.record(
-                    "elapsed_ms",
-                    u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
-                );
-                let policy_attempt = attempt - u32::from(resigned);
-                let (decision, error) = match result {
-                    Ok(response) => {
-                        span.record("status", response.status().as_u16());
-                        let err = match O::parse_response(&response, signed_at) {
-                            Ok(output) => {
-                                tracing::debug!("answered");
-                                return Ok(output);
-                            }
-                            Err(err) => err,
-                        };
-                        if let pca_core::Error::ClockSkew { skew, .. } = &err {
-                            self.inner
-                                .clock_offset_ms
-                                .fetch_add(skew.offset_ms, Ordering::Relaxed);
-                            if info.safety.is_idempotent() && !resigned {
-                                resigned = true;
-                                tracing::warn!(
-                                    offset_ms = skew.offset_ms,
-                                    "clock skew reported by the gateway; re-signing with the measured offset"
-                                );
-                                continue;
-                            }
-                            return Err(err.into());
-                        }
-                        let decision = policy.decide(
-                            info.safety,
-                            Outcome::Answered(&err),
-                            policy_attempt,
-                            elapsed,
-                            self.now(),
-                            rand::random::<f64>(),
-                        );
-                        (decision, Error::Core(err))
-                    }
-                    Err(failure) => {
-                        let decision =
-                            if matches!(failure.kind(), TransportErrorKind::BodyTooLarge { .. }) {
-                                Decision::Stop(pca_core::StopReason::NotRetryable)
-                            } else {
-                                let outcome = if failure.may_have_been_sent() {
-                                    Outcome::MaybeSent
-                                } else {
-                                    Outcome::NotSent
-                                };
-                                policy.decide(
-                                    info.safety,
-                                    outcome,
-                                    policy_attempt,
-                                    elapsed,
-                                    self.now(),
-                                    rand::random::<f64>(),
-                                )
-                            };
-                        (
-                            decision,
-                            Error::Transport(failure.in_operation(&info, attempt)),
-                        )
-                    }
-                };
-                match decision {
-                    Decision::RetryAfter(wait) => {
-                        tracing::warn!(error = %error, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), "attempt failed; retrying");
-                        tokio::time::sleep(wait).await;
-                    }
-                    Decision::Stop(reason) => {
-                        tracing::debug!(?reason, error = %error, "giving up");
-                        return Err(error);
-                    }
+                let at = call.begin_attempt();
+                let request = call.sign(&self.credentials(at).await?)?;
+                match call.finish_attempt(self.inner.transport.exchange(request).await) {
+                    Step::Done(output) => return Ok(output),
+                    Step::Wait(wait) => tokio::time::sleep(wait).await,
+                    Step::Fail(error) => return Err(error),
                 }
             }
         }
         .instrument(span)
         .await
     }
-}
 
-macro_rules! typed_methods {
-    ($(($method:ident, $ty:path, $doc:literal)),* $(,)?) => {
-        /// One method per operation, generated from [`pca_core::for_each_operation`].
-        impl Client {
-            $(
-                #[doc = concat!("Sends a **", $doc, "** request and parses its answer ([`Client::send`]).")]
-                pub async fn $method(
-                    &self,
-                    operation: &$ty,
-                ) -> Result<<$ty as Operation>::Output, Error> {
-                    self.send(operation).await
-                }
-            )*
+    /// Credentials valid at `now`, fetching or refreshing server-role credentials if needed.
+    async fn credentials(&self, now: Timestamp) -> Result<Credentials, Error> {
+        let role = match self.inner.config.credentials() {
+            CredentialSource::Fixed(c) => return Ok(c.clone()),
+            CredentialSource::ServerRole(role) => role,
+        };
+        let mut cached = self.inner.cached.lock().await;
+        let mut refresh = role.refresh(&mut cached, now);
+        while let Some(url) = refresh.next_url() {
+            refresh.fetched(self.inner.metadata.get_text(&url).await);
         }
-    };
+        refresh.finish()
+    }
 }
 
-pca_core::for_each_operation!(typed_methods);
+pca_transport::client_methods!(async Client);
 
 #[cfg(test)]
 mod tests {
@@ -268,7 +130,7 @@ mod tests {
         fn clone_send_sync<T: Clone + Send + Sync + 'static>() {}
         clone_send_sync::<Client>();
         let client = Client::builder()
-            .endpoint(Endpoint::parse("http://127.0.0.1:9").unwrap())
+            .endpoint(pca_core::Endpoint::parse("http://127.0.0.1:9").unwrap())
             .credentials(pca_core::Credentials::new("a", "b").unwrap())
             .build()
             .unwrap();

@@ -1,6 +1,7 @@
 //! Moving bytes with hyper 1: a pooled `hyper_util` legacy client over hyper-rustls, every call
 //! under a timeout, no redirects, the body cap, and the mapping of hyper's errors to
-//! [`TransportError`]s that say whether the request may have left.
+//! [`TransportError`]s that say whether the request may have left; and the metadata service's
+//! `GET`s for server-role credentials.
 
 use std::error::Error as StdError;
 use std::future::Future;
@@ -11,22 +12,21 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HeaderValue, USER_AGENT};
-use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Empty, Full, LengthLimitError, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use rustls::RootCertStore;
 use tokio::net::TcpStream;
 use tower_service::Service;
 
-use pca_core::Endpoint;
-
-use crate::config::{Settings, proxy_for};
-use crate::error::{Error, TransportError, TransportErrorKind};
-use crate::tls;
+use pca_transport::tls::{self, is_handshake_refusal};
+use pca_transport::{
+    Config, Error, METADATA_MAX_BODY, METADATA_TIMEOUT, TransportError, TransportErrorKind,
+    find_in_chain as find,
+};
 
 type BoxError = Box<dyn StdError + Send + Sync>;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
@@ -43,31 +43,15 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub(crate) fn new(s: &Settings, endpoint: &Endpoint) -> Result<Self, Error> {
-        let mut roots = RootCertStore::empty();
-        let (added, _ignored) = roots.add_parsable_certificates(tls::root_certificates(s)?);
-        if added == 0 {
-            return Err(Error::Config(
-                "none of the root certificates could be used".to_owned(),
-            ));
-        }
-        let tls_config = rustls::ClientConfig::builder_with_provider(tls::provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Config(format!("TLS configuration: {e}")))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+    pub(crate) fn new(config: &Config) -> Result<Self, Error> {
+        let tls_config = tls::client_config(config)?;
 
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
-        http.set_connect_timeout(Some(s.connect_timeout));
+        http.set_connect_timeout(Some(config.connect_timeout()));
 
-        let host = endpoint
-            .authority()
-            .rsplit_once(':')
-            .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-            .map_or(endpoint.authority(), |(h, _)| h);
-        let tunnel = match proxy_for(&s.proxy, host, &|n| std::env::var(n).ok()) {
+        let tunnel = match config.proxy_url() {
             Some(url) => Some(tunnel(&url, http.clone())?),
             None => None,
         };
@@ -80,20 +64,20 @@ impl Transport {
             .wrap_connector(tcp);
         let connector = Connector {
             inner: https,
-            timeout: s.connect_timeout,
+            timeout: config.connect_timeout(),
         };
         let client = HyperClient::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(60))
             .build(connector);
-        let user_agent = HeaderValue::from_str(&s.user_agent)
+        let user_agent = HeaderValue::from_str(config.user_agent())
             .map_err(|_| Error::Config("the user agent is not a valid header value".to_owned()))?;
         Ok(Transport {
             client,
             user_agent,
-            max_body: s.max_response_body,
-            timeout: s.timeout,
-            connect_timeout: s.connect_timeout,
+            max_body: config.max_response_body(),
+            timeout: config.timeout(),
+            connect_timeout: config.connect_timeout(),
             proxied,
         })
     }
@@ -127,12 +111,12 @@ impl Transport {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok());
             if declared.is_some_and(|n| n > self.max_body) {
-                return Err(too_large(self.max_body));
+                return Err(TransportError::body_too_large(self.max_body));
             }
             let limit = usize::try_from(self.max_body).unwrap_or(usize::MAX);
             let collected = Limited::new(body, limit).collect().await.map_err(|e| {
                 if e.downcast_ref::<LengthLimitError>().is_some() {
-                    too_large(self.max_body)
+                    TransportError::body_too_large(self.max_body)
                 } else {
                     body_error(e)
                 }
@@ -182,10 +166,6 @@ impl Transport {
     }
 }
 
-fn too_large(limit: u64) -> TransportError {
-    TransportError::new(TransportErrorKind::BodyTooLarge { limit }, true, "")
-}
-
 fn body_error(e: BoxError) -> TransportError {
     let detail = chain_text(e.as_ref());
     TransportError::new(TransportErrorKind::Io, true, detail).with_source(BoxedError(e))
@@ -220,35 +200,6 @@ fn chain_text(e: &(dyn StdError + 'static)) -> String {
         next = s.source();
     }
     out
-}
-
-/// The first error of type `T` in the source chain of `e`, looking inside wrapped I/O errors
-/// (whose `source` skips the error they wrap).
-fn find<'a, T: StdError + 'static>(e: &'a (dyn StdError + 'static)) -> Option<&'a T> {
-    let mut next: Option<&(dyn StdError + 'static)> = Some(e);
-    while let Some(err) = next {
-        if let Some(t) = err.downcast_ref::<T>() {
-            return Some(t);
-        }
-        if let Some(inner) = err.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
-            next = Some(inner as &(dyn StdError + 'static));
-            continue;
-        }
-        next = err.source();
-    }
-    None
-}
-
-/// TLS failures that can only happen in the handshake, before any request byte is written.
-fn is_handshake_refusal(e: &rustls::Error) -> bool {
-    matches!(
-        e,
-        rustls::Error::InvalidCertificate(_)
-            | rustls::Error::NoCertificatesPresented
-            | rustls::Error::UnsupportedNameType
-            | rustls::Error::PeerIncompatible(_)
-            | rustls::Error::InvalidCertRevocationList(_)
-    )
 }
 
 fn tunnel(url: &str, http: HttpConnector) -> Result<Tunnel<HttpConnector>, Error> {
@@ -343,5 +294,52 @@ impl Service<http::Uri> for Connector {
                 )) as BoxError),
             }
         })
+    }
+}
+
+/// The metadata service's client: plain HTTP, no proxy, no pooling, [`METADATA_TIMEOUT`] to
+/// connect and (with a little slack) for the whole of each `GET`.
+#[derive(Debug)]
+pub(crate) struct Metadata {
+    http: HyperClient<HttpConnector, Empty<Bytes>>,
+}
+
+impl Metadata {
+    pub(crate) fn new() -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(METADATA_TIMEOUT));
+        let http = HyperClient::builder(TokioExecutor::new())
+            .pool_max_idle_per_host(0)
+            .build(connector);
+        Metadata { http }
+    }
+
+    /// The body of a successful answer to `GET url`, or why there is none.
+    pub(crate) async fn get_text(&self, url: &str) -> Result<String, String> {
+        let uri: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+        let call = async {
+            let response = self.http.get(uri).await.map_err(|e| {
+                format!(
+                    "{e}: {}",
+                    StdError::source(&e)
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                )
+            })?;
+            let status = response.status();
+            let limit = usize::try_from(METADATA_MAX_BODY).unwrap_or(usize::MAX);
+            let body = Limited::new(response.into_body(), limit)
+                .collect()
+                .await
+                .map_err(|e| e.to_string())?
+                .to_bytes();
+            if !status.is_success() {
+                return Err(format!("HTTP {status} from {url}"));
+            }
+            String::from_utf8(body.to_vec()).map_err(|e| e.to_string())
+        };
+        tokio::time::timeout(METADATA_TIMEOUT + Duration::from_millis(100), call)
+            .await
+            .map_err(|_| format!("no answer within {} ms", METADATA_TIMEOUT.as_millis()))?
     }
 }

@@ -1,5 +1,6 @@
 //! Moving bytes with ureq 3: one pooled `Agent`, timeouts, no redirects, the body cap, and the
-//! mapping of ureq's errors to [`TransportError`]s that say whether the request may have left.
+//! mapping of ureq's errors to [`TransportError`]s that say whether the request may have left;
+//! and the metadata service's `GET`s for server-role credentials.
 
 use std::io;
 use std::time::Duration;
@@ -8,11 +9,11 @@ use http::Method;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
 use ureq::{Agent, Proxy, Timeout};
 
-use pca_core::Endpoint;
-
-use crate::config::{Settings, proxy_for};
-use crate::error::{Error, TransportError, TransportErrorKind};
-use crate::tls;
+use pca_transport::tls::{self, is_handshake_refusal};
+use pca_transport::{
+    Config, Error, METADATA_MAX_BODY, METADATA_TIMEOUT, TransportError, TransportErrorKind,
+    find_in_chain,
+};
 
 /// A pooled ureq agent and the limits it enforces.
 #[derive(Debug)]
@@ -25,8 +26,9 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    pub(crate) fn new(s: &Settings, endpoint: &Endpoint) -> Result<Self, Error> {
-        let roots: Vec<Certificate<'static>> = tls::root_certificates(s)?
+    pub(crate) fn new(config: &Config) -> Result<Self, Error> {
+        let roots: Vec<Certificate<'static>> = config
+            .root_certificates()?
             .iter()
             .map(|der| Certificate::from_der(der.as_ref()).to_owned())
             .collect();
@@ -35,12 +37,7 @@ impl Transport {
             .unversioned_rustls_crypto_provider(tls::provider())
             .root_certs(RootCerts::new_with_certs(&roots))
             .build();
-        let host = endpoint
-            .authority()
-            .rsplit_once(':')
-            .filter(|(_, port)| port.bytes().all(|b| b.is_ascii_digit()))
-            .map_or(endpoint.authority(), |(h, _)| h);
-        let proxy = match proxy_for(&s.proxy, host, &|n| std::env::var(n).ok()) {
+        let proxy = match config.proxy_url() {
             Some(url) => {
                 Some(Proxy::new(&url).map_err(|e| Error::Config(format!("proxy URL: {e}")))?)
             }
@@ -54,21 +51,21 @@ impl Transport {
             // Each phase of an attempt gets the whole-call timeout. ureq's `timeout_global`
             // would bound the sum, but it halved sequential throughput on loopback in
             // `cargo xtask bench`; a server that stalls is still cut off after `timeout`.
-            .timeout_connect(Some(s.connect_timeout))
-            .timeout_send_request(Some(s.timeout))
-            .timeout_send_body(Some(s.timeout))
-            .timeout_recv_response(Some(s.timeout))
-            .timeout_recv_body(Some(s.timeout))
-            .user_agent(s.user_agent.as_str())
+            .timeout_connect(Some(config.connect_timeout()))
+            .timeout_send_request(Some(config.timeout()))
+            .timeout_send_body(Some(config.timeout()))
+            .timeout_recv_response(Some(config.timeout()))
+            .timeout_recv_body(Some(config.timeout()))
+            .user_agent(config.user_agent())
             .proxy(proxy)
             .tls_config(tls_config)
             .build()
             .new_agent();
         Ok(Transport {
             agent,
-            max_body: s.max_response_body,
-            timeout: s.timeout,
-            connect_timeout: s.connect_timeout,
+            max_body: config.max_response_body(),
+            timeout: config.timeout(),
+            connect_timeout: config.connect_timeout(),
             proxied,
         })
     }
@@ -96,7 +93,7 @@ impl Transport {
         let response = result.map_err(|e| self.classify(e))?;
         let (parts, mut body) = response.into_parts();
         if body.content_length().is_some_and(|n| n > self.max_body) {
-            return Err(too_large(self.max_body));
+            return Err(TransportError::body_too_large(self.max_body));
         }
         let bytes = body
             .with_config()
@@ -119,14 +116,14 @@ impl Transport {
             ureq::Error::HostNotFound
             | ureq::Error::ConnectionFailed
             | ureq::Error::ConnectProxyFailed(_) => TransportError::new(Connect, false, detail),
-            ureq::Error::BodyExceedsLimit(_) => too_large(self.max_body),
+            ureq::Error::BodyExceedsLimit(_) => TransportError::body_too_large(self.max_body),
             ureq::Error::Rustls(r) => {
                 let sent = !is_handshake_refusal(&r);
                 TransportError::new(Tls, sent, detail).with_source(r)
             }
             ureq::Error::Tls(_) | ureq::Error::Pem(_) => TransportError::new(Tls, false, detail),
             ureq::Error::Io(io) => {
-                if let Some(r) = find_rustls(&io) {
+                if let Some(r) = find_in_chain::<rustls::Error>(&io) {
                     let sent = !is_handshake_refusal(r);
                     return TransportError::new(Tls, sent, detail).with_source(io);
                 }
@@ -153,35 +150,40 @@ impl Transport {
     }
 }
 
-/// The rustls error inside an I/O error, however deeply wrapped.
-fn find_rustls(io: &io::Error) -> Option<&rustls::Error> {
-    let mut next: Option<&(dyn std::error::Error + 'static)> = io
-        .get_ref()
-        .map(|i| i as &(dyn std::error::Error + 'static));
-    while let Some(err) = next {
-        if let Some(r) = err.downcast_ref::<rustls::Error>() {
-            return Some(r);
-        }
-        next = match err.downcast_ref::<io::Error>().and_then(io::Error::get_ref) {
-            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
-            None => err.source(),
-        };
+/// The metadata service's client: no proxy, no redirects, [`METADATA_TIMEOUT`] for the whole
+/// of each `GET`.
+#[derive(Debug)]
+pub(crate) struct Metadata {
+    agent: Agent,
+}
+
+impl Metadata {
+    pub(crate) fn new() -> Self {
+        let agent = Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            .proxy(None)
+            .timeout_connect(Some(METADATA_TIMEOUT))
+            .timeout_global(Some(METADATA_TIMEOUT))
+            .build()
+            .new_agent();
+        Metadata { agent }
     }
-    None
-}
 
-fn too_large(limit: u64) -> TransportError {
-    TransportError::new(TransportErrorKind::BodyTooLarge { limit }, true, "")
-}
-
-/// TLS failures that can only happen in the handshake, before any request byte is written.
-fn is_handshake_refusal(e: &rustls::Error) -> bool {
-    matches!(
-        e,
-        rustls::Error::InvalidCertificate(_)
-            | rustls::Error::NoCertificatesPresented
-            | rustls::Error::UnsupportedNameType
-            | rustls::Error::PeerIncompatible(_)
-            | rustls::Error::InvalidCertRevocationList(_)
-    )
+    /// The body of a successful answer to `GET url`, or why there is none.
+    pub(crate) fn get_text(&self, url: &str) -> Result<String, String> {
+        let mut response = self.agent.get(url).call().map_err(|e| e.to_string())?;
+        let status = response.status();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(METADATA_MAX_BODY)
+            .read_to_string()
+            .map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("HTTP {status} from {url}"));
+        }
+        Ok(text)
+    }
 }

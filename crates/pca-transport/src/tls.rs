@@ -1,18 +1,51 @@
-//! Root certificates and the one rustls crypto provider (ring) every TLS configuration uses.
+//! Root certificates, the one rustls crypto provider (ring) every TLS configuration uses, and
+//! which TLS failures prove that nothing was sent.
 
 use std::sync::Arc;
 
+use rustls::RootCertStore;
 use rustls::crypto::CryptoProvider;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 
-use crate::config::Settings;
+use crate::config::Config;
 use crate::error::Error;
+use crate::settings::Settings;
 
-/// The crypto provider of every TLS configuration this crate builds: `ring`, chosen explicitly
+/// The crypto provider of every TLS configuration the clients build: `ring`, chosen explicitly
 /// so that no process-wide default is needed.
-pub(crate) fn provider() -> Arc<CryptoProvider> {
+pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A rustls client configuration for `config`: the [`provider`], the safe default protocol
+/// versions, the [roots](Config::root_certificates), no client certificate.
+pub fn client_config(config: &Config) -> Result<rustls::ClientConfig, Error> {
+    let mut roots = RootCertStore::empty();
+    let (added, _ignored) = roots.add_parsable_certificates(config.root_certificates()?);
+    if added == 0 {
+        return Err(Error::Config(
+            "none of the root certificates could be used".to_owned(),
+        ));
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Config(format!("TLS configuration: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+/// TLS failures that can only happen in the handshake, before any request byte is written: a
+/// connection that fails with one of these provably never sent the request.
+pub fn is_handshake_refusal(e: &rustls::Error) -> bool {
+    matches!(
+        e,
+        rustls::Error::InvalidCertificate(_)
+            | rustls::Error::NoCertificatesPresented
+            | rustls::Error::UnsupportedNameType
+            | rustls::Error::PeerIncompatible(_)
+            | rustls::Error::InvalidCertRevocationList(_)
+    )
 }
 
 /// The trusted roots: web PKI (unless disabled), the system's (when asked), then the extra PEM

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 /// ```
 /// # use std::time::{Duration, SystemTime};
 /// let one_hour_behind = || SystemTime::now() - Duration::from_secs(3600);
-/// # fn takes(_: impl pca_async::Clock) {}
+/// # fn takes(_: impl pca_transport::Clock) {}
 /// takes(one_hour_behind);
 /// ```
 pub trait Clock: Send + Sync + 'static {

@@ -1,22 +1,41 @@
-//! [`ClientBuilder`]: every setting of a [`Client`](crate::Client), each with a safe default.
+//! [`ClientBuilder`]: every setting of a client, each with a safe default, for either
+//! transport.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
 use pca_core::{Credentials, Endpoint, RetryPolicy, Site};
 
 use crate::clock::Clock;
-use crate::config::{CredentialsSetting, ProxySetting, Settings};
+use crate::config::{Config, FromConfig};
+use crate::error::Error;
+use crate::settings::{CredentialsSetting, ProxySetting, Settings};
 
-/// Builds a [`Client`](crate::Client). Start from [`Client::builder`](crate::Client::builder).
+/// Builds a client `C` (`pca_blocking::Client` or `pca_async::Client`). Start from
+/// `Client::builder()`; each transport names it `ClientBuilder`
+/// (`pca_transport::ClientBuilder<Client>`).
+///
+/// ```no_run
+/// # fn run() -> Result<(), pca_transport::Error> {
+/// # struct Client;
+/// # impl pca_transport::FromConfig for Client {
+/// #     fn from_config(_: pca_transport::Config) -> Result<Self, pca_transport::Error> { Ok(Client) }
+/// # }
+/// # type ClientBuilder = pca_transport::ClientBuilder<Client>;
+/// let client: Client = ClientBuilder::new()
+///     .timeout(std::time::Duration::from_secs(20))
+///     .build()?;
+/// # Ok(()) }
+/// ```
 ///
 /// | setting | default |
 /// |---|---|
 /// | credentials | explicit, else `NCLOUD_ACCESS_KEY_ID`/`NCLOUD_SECRET_ACCESS_KEY` (or `NCLOUD_ACCESS_KEY`/`NCLOUD_SECRET_KEY`), else `~/.ncloud/configure` (profile `NCLOUD_PROFILE` or `DEFAULT`), else NCP server-role credentials from the metadata service, refreshed 5 minutes before they expire |
 /// | endpoint | `NCLOUD_PCA_ENDPOINT`, else `NCLOUD_SITE`, else the public site |
 /// | connect timeout | 10 s (TCP, proxy tunnel and TLS handshake) |
-/// | timeout | 30 s for one attempt, connect to last byte |
+/// | timeout | 30 s for one attempt after connecting (see [`timeout`](Self::timeout)) |
 /// | response body cap | 4 MiB |
 /// | user agent | `pca-rs/<version>` |
 /// | retries | [`RetryPolicy::new`]: 3 attempts, `Retry-After` honoured, never for issuing operations once the request may have left |
@@ -24,12 +43,30 @@ use crate::config::{CredentialsSetting, ProxySetting, Settings};
 /// | roots | Mozilla's web PKI roots, plus any PEM roots added; the system's roots with feature `native-roots` and [`native_roots`](Self::native_roots) |
 /// | redirects | never followed |
 /// | clock | the system clock |
-#[derive(Clone, Default)]
-pub struct ClientBuilder {
-    pub(crate) settings: Settings,
+pub struct ClientBuilder<C> {
+    settings: Settings,
+    client: PhantomData<fn() -> C>,
 }
 
-impl fmt::Debug for ClientBuilder {
+impl<C> Clone for ClientBuilder<C> {
+    fn clone(&self) -> Self {
+        ClientBuilder {
+            settings: self.settings.clone(),
+            client: PhantomData,
+        }
+    }
+}
+
+impl<C> Default for ClientBuilder<C> {
+    fn default() -> Self {
+        ClientBuilder {
+            settings: Settings::default(),
+            client: PhantomData,
+        }
+    }
+}
+
+impl<C> fmt::Debug for ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.settings;
         let credentials: &dyn fmt::Debug = match &s.credentials {
@@ -52,7 +89,15 @@ impl fmt::Debug for ClientBuilder {
     }
 }
 
-impl ClientBuilder {
+impl<C: FromConfig> ClientBuilder<C> {
+    /// Builds the client: resolves the endpoint and the credentials that need no network,
+    /// loads the roots and sets up the connection pool. Sends nothing.
+    pub fn build(self) -> Result<C, Error> {
+        C::from_config(Config::new(self.settings)?)
+    }
+}
+
+impl<C> ClientBuilder<C> {
     /// A builder with every default.
     pub fn new() -> Self {
         Self::default()
@@ -126,8 +171,12 @@ impl ClientBuilder {
         self
     }
 
-    /// Longest time one attempt may take, from connecting to the answer's last byte.
-    /// Default 30 s. Retries are bounded separately by the [`RetryPolicy`].
+    /// Longest time one attempt may take after connecting. Default 30 s. Retries are bounded
+    /// separately by the [`RetryPolicy`].
+    ///
+    /// `pca-async` bounds the whole attempt, from connecting to the answer's last byte;
+    /// `pca-blocking` bounds each of its phases: sending the request, waiting for the
+    /// answer's head, reading its body (ureq's phase timeouts).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = timeout;
         self

@@ -134,7 +134,9 @@ pub struct TransportError {
 }
 
 impl TransportError {
-    pub(crate) fn new(
+    /// A failure of `kind`; `may_have_been_sent` says whether any of the request may have been
+    /// written. For transports: the call driver adds the operation and the attempt count.
+    pub fn new(
         kind: TransportErrorKind,
         may_have_been_sent: bool,
         detail: impl Into<String>,
@@ -151,15 +153,20 @@ impl TransportError {
         }
     }
 
-    pub(crate) fn with_source(
-        mut self,
-        source: impl std::error::Error + Send + Sync + 'static,
-    ) -> Self {
+    /// A body over the `limit`-byte cap ([`TransportErrorKind::BodyTooLarge`]); the request
+    /// was sent.
+    pub fn body_too_large(limit: u64) -> Self {
+        TransportError::new(TransportErrorKind::BodyTooLarge { limit }, true, "")
+    }
+
+    /// The same failure, caused by `source`.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
         self.source = Some(Box::new(source));
         self
     }
 
-    pub(crate) fn with_timeout(mut self, timeout: Duration) -> Self {
+    /// The same failure, for the timeout that passed.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
     }
@@ -245,4 +252,26 @@ impl std::error::Error for TransportError {
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static))
     }
+}
+
+/// The first error of type `T` in the source chain of `e`, looking inside wrapped I/O errors
+/// (whose `source` skips the error they wrap).
+pub fn find_in_chain<'a, T: std::error::Error + 'static>(
+    e: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    let mut next: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = next {
+        if let Some(t) = err.downcast_ref::<T>() {
+            return Some(t);
+        }
+        if let Some(inner) = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            next = Some(inner as &(dyn std::error::Error + 'static));
+            continue;
+        }
+        next = err.source();
+    }
+    None
 }

@@ -1,4 +1,4 @@
-//! The builder's settings and their defaults (the same in `pca-blocking` and `pca-async`).
+//! The builder's settings and their defaults, the same in `pca-blocking` and `pca-async`.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,0 +1,73 @@
+//! [`client_methods!`](crate::client_methods): the methods both clients have in the same
+//! words — the constructors, the accessors, and the typed method of every operation — written
+//! once.
+
+/// Implements on a transport's client type the methods that do not depend on the transport:
+/// `builder()`, `from_env()`, `endpoint()`, `clock_offset_ms()`, and one typed method per
+/// operation of [`pca_core::for_each_operation!`] (`client.sign_sub_csr(&op)`), each calling
+/// the client's generic `send`.
+///
+/// `client_methods!(blocking Client)` writes the typed methods as `fn`s;
+/// `client_methods!(async Client)` writes them as `async fn`s that `.await` `send`. The client
+/// type must implement [`FromConfig`](crate::FromConfig) and have the inherent methods
+/// `fn config(&self) -> &Config` and `fn send<O: Operation>(&self, &O) -> Result<O::Output,
+/// Error>` (or its `async` form). A new operation added to `pca_core::for_each_operation!`
+/// appears in both clients.
+#[macro_export]
+macro_rules! client_methods {
+    (blocking $client:ident) => {
+        $crate::client_methods!(@common $client);
+        $crate::client_methods!(@operations ($) $client [] []);
+    };
+    (async $client:ident) => {
+        $crate::client_methods!(@common $client);
+        $crate::client_methods!(@operations ($) $client [async] [.await]);
+    };
+    (@common $client:ident) => {
+        impl $client {
+            /// A builder with every default (see [`ClientBuilder`](pca_transport::ClientBuilder)).
+            pub fn builder() -> $crate::ClientBuilder<$client> {
+                $crate::ClientBuilder::new()
+            }
+
+            /// A client with every default: credentials and endpoint from the environment,
+            /// the configuration file or the metadata service.
+            pub fn from_env() -> ::core::result::Result<$client, $crate::Error> {
+                Self::builder().build()
+            }
+
+            /// The endpoint requests go to.
+            pub fn endpoint(&self) -> &$crate::pca_core::Endpoint {
+                self.config().endpoint()
+            }
+
+            /// The offset (milliseconds) added to the clock after a gateway reported clock
+            /// skew.
+            pub fn clock_offset_ms(&self) -> i64 {
+                self.config().clock_offset_ms()
+            }
+        }
+    };
+    (@operations ($d:tt) $client:ident [$($async:tt)*] [$($await:tt)*]) => {
+        macro_rules! __pca_operation_methods {
+            ($d(($d method:ident, $d ty:path, $d doc:literal)),* $d(,)?) => {
+                /// One method per operation, generated from [`pca_core::for_each_operation`].
+                impl $client {
+                    $d(
+                        #[doc = concat!("Sends a **", $d doc, "** request and parses its answer ([`", stringify!($client), "::send`]).")]
+                        pub $($async)* fn $d method(
+                            &self,
+                            operation: &$d ty,
+                        ) -> ::core::result::Result<
+                            <$d ty as $crate::pca_core::Operation>::Output,
+                            $crate::Error,
+                        > {
+                            self.send(operation) $($await)*
+                        }
+                    )*
+                }
+            };
+        }
+        $crate::pca_core::for_each_operation!(__pca_operation_methods);
+    };
+}
