@@ -3,7 +3,8 @@
 //! - `ci`: format check, clippy with warnings denied, every test, documentation without
 //!   warnings: what `.ci/run` runs.
 //! - `bench`: the benchmarks, results summarised in `BENCHMARKS.md` (the core's divan benches,
-//!   then `bench-transports`, the transports against a loopback server; see `bench.rs`).
+//!   then `bench-transports`, the transports against a loopback server, see `bench.rs`; then
+//!   Sign Sub CSR calls per second against the emulator).
 //! - `record`: re-records `tests/fixtures/<operation>/emulator.json` from the emulator.
 
 use std::process::{Command, ExitCode};
@@ -90,7 +91,13 @@ fn ci() -> bool {
 }
 
 fn bench() -> bool {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     bench::bench(&run)
+        && run(
+            &cargo,
+            &["bench", "-p", "pca-emulator", "--bench", "sign_sub_csr"],
+            &[],
+        )
 }
 
 fn main() -> ExitCode {
