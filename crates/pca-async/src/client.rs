@@ -1,6 +1,7 @@
 //! [`Client`]: the async shell around [`pca_transport::Call`]: signs with the credentials,
 //! exchanges bytes, sleeps when told.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -90,7 +91,7 @@ impl Client {
         async move {
             loop {
                 let at = call.begin_attempt();
-                let request = call.sign(&self.credentials(at).await?)?;
+                let request = call.sign(&*self.credentials(at).await?)?;
                 match call.finish_attempt(self.inner.transport.exchange(request).await) {
                     Step::Done(output) => return Ok(output),
                     Step::Wait(wait) => tokio::time::sleep(wait).await,
@@ -103,9 +104,9 @@ impl Client {
     }
 
     /// Credentials valid at `now`, fetching or refreshing server-role credentials if needed.
-    async fn credentials(&self, now: Timestamp) -> Result<Credentials, Error> {
+    async fn credentials(&self, now: Timestamp) -> Result<Cow<'_, Credentials>, Error> {
         let role = match self.inner.config.credentials() {
-            CredentialSource::Fixed(c) => return Ok(c.clone()),
+            CredentialSource::Fixed(c) => return Ok(Cow::Borrowed(c)),
             CredentialSource::ServerRole(role) => role,
         };
         let mut cached = self.inner.cached.lock().await;
@@ -113,7 +114,7 @@ impl Client {
         while let Some(url) = refresh.next_url() {
             refresh.fetched(self.inner.metadata.get_text(&url).await);
         }
-        refresh.finish()
+        refresh.finish().map(Cow::Owned)
     }
 }
 
@@ -139,5 +140,29 @@ mod tests {
         is_send(&call);
         let generic = client.send(&op);
         is_send(&generic);
+    }
+
+    #[test]
+    fn the_spare_timer_serves_one_runtime_and_outlives_it() {
+        let client = Client::builder()
+            .endpoint(pca_core::Endpoint::parse("http://127.0.0.1:9").unwrap())
+            .credentials(pca_core::Credentials::new("a", "b").unwrap())
+            .retry_policy(pca_core::RetryPolicy::disabled())
+            .build()
+            .unwrap();
+        let op = pca_core::operations::GetCa::new("a1b2c3d4-e5f6a7b8").unwrap();
+        for _ in 0..2 {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            // Nothing listens on port 9: each attempt fails to connect, and leaves its timer
+            // as the spare; the second call in a runtime reuses it, and the next runtime
+            // replaces the one left by the runtime before (shut down by then).
+            for _ in 0..2 {
+                let e = runtime.block_on(client.get_ca(&op)).unwrap_err();
+                assert!(!e.may_have_been_sent(), "{e}");
+            }
+        }
     }
 }

@@ -4,15 +4,16 @@
 //! `GET`s for server-role credentials.
 
 use std::error::Error as StdError;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::io;
-use std::pin::Pin;
+use std::pin::{Pin, pin};
+use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, HeaderValue, USER_AGENT};
-use http_body_util::{BodyExt, Empty, Full, LengthLimitError, Limited};
+use http_body_util::{BodyExt, Empty, Full, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -20,6 +21,8 @@ use hyper_util::client::legacy::connect::proxy::Tunnel;
 use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tokio::net::TcpStream;
+use tokio::runtime::{self, Handle};
+use tokio::time::{Instant, Sleep};
 use tower_service::Service;
 
 use pca_transport::tls::{self, is_handshake_refusal};
@@ -40,6 +43,8 @@ pub(crate) struct Transport {
     timeout: Duration,
     connect_timeout: Duration,
     proxied: bool,
+    /// A finished attempt's timer, still registered, with the runtime it belongs to.
+    spare_timer: Mutex<Option<(runtime::Id, Pin<Box<Sleep>>)>>,
 }
 
 impl Transport {
@@ -79,6 +84,7 @@ impl Transport {
             timeout: config.timeout(),
             connect_timeout: config.connect_timeout(),
             proxied,
+            spare_timer: Mutex::new(None),
         })
     }
 
@@ -104,7 +110,7 @@ impl Transport {
                 .request(request)
                 .await
                 .map_err(|e| self.classify(e))?;
-            let (parts, body) = response.into_parts();
+            let (parts, mut body) = response.into_parts();
             let declared = parts
                 .headers
                 .get(CONTENT_LENGTH)
@@ -113,28 +119,71 @@ impl Transport {
             if declared.is_some_and(|n| n > self.max_body) {
                 return Err(TransportError::body_too_large(self.max_body));
             }
-            let limit = usize::try_from(self.max_body).unwrap_or(usize::MAX);
-            let collected = Limited::new(body, limit).collect().await.map_err(|e| {
-                if e.downcast_ref::<LengthLimitError>().is_some() {
-                    TransportError::body_too_large(self.max_body)
-                } else {
-                    body_error(e)
+            // Straight into one buffer of the declared size: one copy of each chunk.
+            let mut bytes = Vec::with_capacity(
+                declared.map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX)),
+            );
+            while let Some(frame) = body.frame().await {
+                let frame = frame.map_err(|e| body_error(e.into()))?;
+                if let Ok(chunk) = frame.into_data() {
+                    if (bytes.len() + chunk.len()) as u64 > self.max_body {
+                        return Err(TransportError::body_too_large(self.max_body));
+                    }
+                    bytes.extend_from_slice(&chunk);
                 }
-            })?;
-            Ok(http::Response::from_parts(
-                parts,
-                collected.to_bytes().to_vec(),
-            ))
+            }
+            Ok(http::Response::from_parts(parts, bytes))
         };
-        match tokio::time::timeout(self.timeout, call).await {
-            Ok(result) => result,
-            Err(_) => Err(TransportError::new(
+        let mut call = pin!(call);
+        let mut timer = self.timer();
+        let finished = poll_fn(|cx| match call.as_mut().poll(cx) {
+            Poll::Ready(result) => Poll::Ready(Some(result)),
+            Poll::Pending => timer.as_mut().poll(cx).map(|()| None),
+        })
+        .await;
+        self.keep_timer(timer);
+        match finished {
+            Some(result) => result,
+            None => Err(TransportError::new(
                 TransportErrorKind::Timeout,
                 true,
                 "no complete answer in time",
             )
             .with_timeout(self.timeout)),
         }
+    }
+
+    /// A timer for the whole-attempt timeout: the spare one, moved to the new deadline, when it
+    /// belongs to this runtime, else a new one.
+    fn timer(&self) -> Pin<Box<Sleep>> {
+        let deadline = Instant::now() + self.timeout;
+        let runtime = Handle::current().id();
+        let spare = self
+            .spare_timer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        match spare {
+            Some((id, mut timer)) if id == runtime => {
+                timer.as_mut().reset(deadline);
+                timer
+            }
+            _ => Box::pin(tokio::time::sleep_until(deadline)),
+        }
+    }
+
+    /// Keeps a finished attempt's timer as the spare.
+    ///
+    /// Moving a registered timer later is an atomic store, while registering a new one takes
+    /// the timer wheel's lock and, when it would be the earliest, wakes the runtime's driver
+    /// (an `eventfd` write and an extra `epoll_wait` per call). Keeping the timer registered
+    /// until the next attempt costs one driver wake-up when it passes its deadline unused.
+    fn keep_timer(&self, timer: Pin<Box<Sleep>>) {
+        let runtime = Handle::current().id();
+        *self
+            .spare_timer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((runtime, timer));
     }
 
     fn classify(&self, e: hyper_util::client::legacy::Error) -> TransportError {

@@ -1,6 +1,7 @@
 //! [`Client`]: the blocking shell around [`pca_transport::Call`]: signs with the credentials,
 //! exchanges bytes, sleeps when told.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -86,7 +87,7 @@ impl Client {
         let _entered = span.enter();
         loop {
             let at = call.begin_attempt();
-            let request = call.sign(&self.credentials(at)?)?;
+            let request = call.sign(&*self.credentials(at)?)?;
             match call.finish_attempt(self.inner.transport.exchange(request)) {
                 Step::Done(output) => return Ok(output),
                 Step::Wait(wait) => std::thread::sleep(wait),
@@ -96,9 +97,9 @@ impl Client {
     }
 
     /// Credentials valid at `now`, fetching or refreshing server-role credentials if needed.
-    fn credentials(&self, now: Timestamp) -> Result<Credentials, Error> {
+    fn credentials(&self, now: Timestamp) -> Result<Cow<'_, Credentials>, Error> {
         let role = match self.inner.config.credentials() {
-            CredentialSource::Fixed(c) => return Ok(c.clone()),
+            CredentialSource::Fixed(c) => return Ok(Cow::Borrowed(c)),
             CredentialSource::ServerRole(role) => role,
         };
         let mut cached = self
@@ -110,7 +111,7 @@ impl Client {
         while let Some(url) = refresh.next_url() {
             refresh.fetched(self.inner.metadata.get_text(&url));
         }
-        refresh.finish()
+        refresh.finish().map(Cow::Owned)
     }
 }
 

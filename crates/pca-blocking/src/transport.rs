@@ -6,7 +6,11 @@ use std::io;
 use std::time::Duration;
 
 use http::Method;
+use ureq::config::Config as AgentConfig;
+use ureq::http::Uri;
 use ureq::tls::{Certificate, RootCerts, TlsConfig, TlsProvider};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout, time};
 use ureq::{Agent, Proxy, Timeout};
 
 use pca_transport::tls::{self, is_handshake_refusal};
@@ -44,23 +48,21 @@ impl Transport {
             None => None,
         };
         let proxied = proxy.is_some();
-        let agent = Agent::config_builder()
+        let agent_config = Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
-            // Each phase of an attempt gets the whole-call timeout. ureq's `timeout_global`
-            // would bound the sum, but it halved sequential throughput on loopback in
-            // `cargo xtask bench`; a server that stalls is still cut off after `timeout`.
             .timeout_connect(Some(config.connect_timeout()))
-            .timeout_send_request(Some(config.timeout()))
-            .timeout_send_body(Some(config.timeout()))
-            .timeout_recv_response(Some(config.timeout()))
-            .timeout_recv_body(Some(config.timeout()))
+            .timeout_global(Some(config.timeout()))
             .user_agent(config.user_agent())
             .proxy(proxy)
             .tls_config(tls_config)
-            .build()
-            .new_agent();
+            .build();
+        let agent = Agent::with_parts(
+            agent_config,
+            DefaultConnector::default(),
+            InlineResolver::default(),
+        );
         Ok(Transport {
             agent,
             max_body: config.max_response_body(),
@@ -147,6 +149,32 @@ impl Transport {
             }
             _ => TransportError::new(Io, true, detail),
         }
+    }
+}
+
+/// ureq's default resolver, always run on the calling thread.
+///
+/// ureq resolves the host before every request, even one that then reuses a pooled
+/// connection, and when a deadline covers that phase (as `timeout_global` does) its default
+/// resolver spawns a thread per lookup so that it can stop waiting: a thread per call, which
+/// cost about four fifths of the sequential throughput on loopback. Resolving inline, as ureq
+/// does without a deadline, keeps the global timeout for everything else; a lookup is bounded
+/// by the system resolver's own timeouts, and its time still counts against the global one.
+#[derive(Debug, Default)]
+struct InlineResolver(DefaultResolver);
+
+impl Resolver for InlineResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &AgentConfig,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let inline = NextTimeout {
+            after: time::Duration::NotHappening,
+            ..timeout
+        };
+        self.0.resolve(uri, config, inline)
     }
 }
 

@@ -35,7 +35,7 @@ use crate::settings::{CredentialsSetting, ProxySetting, Settings};
 /// | credentials | explicit, else `NCLOUD_ACCESS_KEY_ID`/`NCLOUD_SECRET_ACCESS_KEY` (or `NCLOUD_ACCESS_KEY`/`NCLOUD_SECRET_KEY`), else `~/.ncloud/configure` (profile `NCLOUD_PROFILE` or `DEFAULT`), else NCP server-role credentials from the metadata service, refreshed 5 minutes before they expire |
 /// | endpoint | `NCLOUD_PCA_ENDPOINT`, else `NCLOUD_SITE`, else the public site |
 /// | connect timeout | 10 s (TCP, proxy tunnel and TLS handshake) |
-/// | timeout | 30 s for one attempt after connecting (see [`timeout`](Self::timeout)) |
+/// | timeout | 30 s for one attempt, connect to last byte |
 /// | response body cap | 4 MiB |
 /// | user agent | `pca-rs/<version>` |
 /// | retries | [`RetryPolicy::new`]: 3 attempts, `Retry-After` honoured, never for issuing operations once the request may have left |
@@ -171,12 +171,9 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// Longest time one attempt may take after connecting. Default 30 s. Retries are bounded
-    /// separately by the [`RetryPolicy`].
-    ///
-    /// `pca-async` bounds the whole attempt, from connecting to the answer's last byte;
-    /// `pca-blocking` bounds each of its phases: sending the request, waiting for the
-    /// answer's head, reading its body (ureq's phase timeouts).
+    /// Longest time one attempt may take, from connecting to the answer's last byte (ureq's
+    /// `timeout_global` in `pca-blocking`, a tokio timer around the attempt in `pca-async`).
+    /// Default 30 s. Retries are bounded separately by the [`RetryPolicy`].
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = timeout;
         self

@@ -65,7 +65,7 @@ impl Config {
         self.settings.connect_timeout
     }
 
-    /// Longest time one attempt may take after connecting.
+    /// Longest time one attempt may take, from connecting to the answer's last byte.
     pub fn timeout(&self) -> Duration {
         self.settings.timeout
     }
