@@ -17,7 +17,7 @@ pub(crate) fn order_chain(leaf: &str, issuer: Option<&str>, chain: Vec<String>) 
     let mut seen = vec![leaf_fp];
     let mut certs: Vec<String> = Vec::with_capacity(chain.len() + 1);
     for pem in issuer.map(str::to_owned).into_iter().chain(chain) {
-        let pem = pem.trim().replace("\r\n", "\n");
+        let pem = crate::pem_text::tidy(pem);
         if pem.is_empty() {
             continue;
         }
@@ -29,7 +29,7 @@ pub(crate) fn order_chain(leaf: &str, issuer: Option<&str>, chain: Vec<String>) 
         certs.push(pem);
     }
     #[cfg(feature = "x509")]
-    {
+    if certs.len() > 1 {
         if let Some(ordered) = crate::x509::order_by_names(leaf, &certs) {
             return ordered;
         }

@@ -7,7 +7,7 @@ use std::fmt;
 use serde::Serialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
-use crate::pem_text::find_blocks;
+use crate::pem_text::{find_blocks, tidy};
 
 /// A time as the service sent it: epoch milliseconds (number or numeric string), or other text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -161,7 +161,7 @@ pub(crate) fn pem_list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D
                 out.push(t.to_owned());
             }
         } else {
-            out.extend(blocks.into_iter().map(|b| b.text.replace("\r\n", "\n")));
+            out.extend(blocks.into_iter().map(|b| tidy(b.text.to_owned())));
         }
     }
     Ok(out)

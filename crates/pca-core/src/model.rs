@@ -372,10 +372,10 @@ impl SignedWire {
             .certificate
             .filter(|c| !c.trim().is_empty())
             .ok_or("certificate: missing or empty")?;
-        let certificate = certificate.trim().replace("\r\n", "\n");
+        let certificate = crate::pem_text::tidy(certificate);
         let issuer = self
             .issuer
-            .map(|i| i.trim().replace("\r\n", "\n"))
+            .map(crate::pem_text::tidy)
             .filter(|i| !i.is_empty());
         let ca_chain = crate::chain::order_chain(&certificate, issuer.as_deref(), self.ca_chain);
         Ok(SignedCertificate {

@@ -69,6 +69,19 @@ pub fn find_blocks(text: &str) -> (Vec<PemBlock<'_>>, bool) {
     (blocks, stray)
 }
 
+/// `text` without surrounding whitespace and with LF line ends; reuses `text`'s buffer when it
+/// is already in that form (the usual case for the service's answers).
+pub fn tidy(text: String) -> String {
+    let trimmed = text.trim();
+    if trimmed.contains('\r') {
+        trimmed.replace("\r\n", "\n")
+    } else if trimmed.len() == text.len() {
+        text
+    } else {
+        trimmed.to_owned()
+    }
+}
+
 /// Decodes one block's Base64 (any line length, CRLF or LF).
 fn decode_block(field: &'static str, block: &PemBlock<'_>) -> Result<Vec<u8>, InvalidInput> {
     let parsed = pem::parse(block.text).map_err(|e| InvalidInput::Pem {

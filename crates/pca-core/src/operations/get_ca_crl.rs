@@ -23,7 +23,7 @@ impl Operation for GetCaCrl {
 
     fn parse_data(data: Data<'_>) -> Result<Crl, DataError> {
         let pem: String = data.decode()?;
-        let pem = pem.trim().replace("\r\n", "\n");
+        let pem = crate::pem_text::tidy(pem);
         if pem.is_empty() {
             return Err(DataError::at("", "empty CRL"));
         }

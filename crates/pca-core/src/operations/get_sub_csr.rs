@@ -24,7 +24,7 @@ impl Operation for GetSubCsr {
 
     fn parse_data(data: Data<'_>) -> Result<SubCsr, DataError> {
         let mut csr: SubCsr = data.decode()?;
-        csr.csr_pem = csr.csr_pem.trim().replace("\r\n", "\n");
+        csr.csr_pem = crate::pem_text::tidy(csr.csr_pem);
         if csr.csr_pem.is_empty() {
             return Err(DataError::at("csrPem", "empty"));
         }

@@ -18,6 +18,8 @@ use crate::types::{CaTag, Period};
 pub struct SignSubCsr {
     ca_tag: CaTag,
     body: Body,
+    /// `body` serialized once: the CSR's JSON escaping is not redone for every attempt.
+    json: Vec<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -43,12 +45,14 @@ impl SignSubCsr {
         let ca_tag = CaTag::new(ca_tag.as_ref())?;
         let period = period.days_only(Self::INFO.name)?;
         let csr_pem = normalize_csr("csrPem", csr_pem.as_ref())?;
+        let body = Body {
+            period: period.to_wire(),
+            csr_pem,
+        };
         Ok(SignSubCsr {
             ca_tag,
-            body: Body {
-                period: period.to_wire(),
-                csr_pem,
-            },
+            json: json_body(&body),
+            body,
         })
     }
 
@@ -77,7 +81,7 @@ impl Operation for SignSubCsr {
     }
 
     fn body(&self) -> Option<Vec<u8>> {
-        Some(json_body(&self.body))
+        Some(self.json.clone())
     }
 
     fn parse_data(data: Data<'_>) -> Result<SignedCertificate, DataError> {
