@@ -15,6 +15,13 @@
 //! other processes falls on all of them alike. Everything is bounded in count and time and stays
 //! on loopback. The results are printed and written to the "Transports" section of
 //! `BENCHMARKS.md`.
+//!
+//! For profiling, `bench-transports profile <async|core|baseline> <calls>` starts the same server
+//! and makes only that many sequential calls (at most 100 000) with one candidate (`async`:
+//! pca-async; `core`: plain hyper signing and parsing each call; `baseline`: plain hyper,
+//! pre-signed), after 50 warm-up calls, and writes nothing. Run under
+//! `valgrind --tool=callgrind` at two call counts, the difference in instructions over the
+//! difference in calls is the cost of one call.
 
 use crate::Run;
 
@@ -558,8 +565,73 @@ mod measure {
         Ok(path)
     }
 
-    /// Runs the measurement, prints it and writes it to `BENCHMARKS.md`.
+    /// Most calls a profiling run makes.
+    const PROFILE_MAX_CALLS: usize = 100_000;
+
+    /// `bench-transports profile <async|core|baseline> <calls>`: only that candidate's
+    /// sequential calls, for a profiler.
+    fn profile(which: &str, calls: usize) -> Result<(), String> {
+        let calls = calls.min(PROFILE_MAX_CALLS);
+        let server = FixedServer::start(fixed_answer()?)?;
+        let endpoint =
+            Endpoint::parse(&format!("http://{}", server.addr)).map_err(|e| e.to_string())?;
+        let csr_path = workspace_root().join("crates/pca-core/tests/data/sub-ca.csr.pem");
+        let csr = std::fs::read_to_string(&csr_path)
+            .map_err(|e| format!("{}: {e}", csr_path.display()))?;
+        let setup = Setup {
+            endpoint,
+            credentials: Credentials::new("bench-access-key", "bench-secret-key")
+                .map_err(|e| e.to_string())?,
+            op: SignSubCsr::new(
+                "a1b2c3d4-e5f6a7b8",
+                Period::days(1825).map_err(|e| e.to_string())?,
+                csr,
+            )
+            .map_err(|e| e.to_string())?,
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let asynchronous = setup.client_async()?;
+        let baseline = baseline_client();
+        let presigned = setup.presigned()?;
+        runtime.block_on(async {
+            for n in 0..50 + calls {
+                if n == 50 {
+                    eprintln!("profile: warmed up, {calls} calls of {which}");
+                }
+                match which {
+                    "async" => asynchronous
+                        .sign_sub_csr(&setup.op)
+                        .await
+                        .map(drop)
+                        .map_err(|e| e.to_string())?,
+                    "core" => core_call(&baseline, &setup).await?,
+                    "baseline" => baseline_call(&baseline, &presigned).await?,
+                    _ => return Err(format!("unknown candidate {which:?}")),
+                }
+            }
+            Ok(())
+        })
+    }
+
+    /// Runs the measurement, prints it and writes it to `BENCHMARKS.md`; or, with
+    /// `profile <candidate> <calls>`, only [`profile`]'s calls.
     pub(crate) fn transports() -> bool {
+        let args: Vec<String> = std::env::args().skip(2).collect();
+        if args.first().map(String::as_str) == Some("profile") {
+            let which = args.get(1).map_or("async", String::as_str);
+            let calls = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(1_000);
+            return match profile(which, calls) {
+                Ok(()) => true,
+                Err(e) => {
+                    eprintln!("xtask: profile failed: {e}");
+                    false
+                }
+            };
+        }
         let rows = match measure() {
             Ok(rows) => rows,
             Err(e) => {
@@ -586,16 +658,22 @@ mod measure {
              Where the difference goes: the core's work per call, which the baseline skips. Plain\n\
              hyper doing that work by hand (the \"baseline + core\" rows, no timeout, no retries,\n\
              no span) lands where pca-async does: the gap to the targets is the core's, not the\n\
-             transport's. Under\n\
-             callgrind (sequential, per call) the async client runs about 138 000 instructions\n\
-             against the baseline's 44 000, and 92 000 of them are pca-core's: building the request\n\
-             (JSON-escaping the CSR into the body, signing) about 40 000 and parsing the answer\n\
-             (JSON, PEM, ordering the chain by its X.509 names) about 52 000; the transport itself\n\
-             adds under 2 000 (the call driver, the span, the timer). In wall time the core's part is\n\
-             about 6 µs a call. With 8 in flight the process is CPU-bound on 2 cores shared with the\n\
-             server's threads, so that work shows in full. Round-to-round spread under load is about\n\
-             ±0.15×. pca-async keeps one spare timer registered between attempts, so that arming the\n\
-             whole-attempt timeout does not wake the runtime's driver on each call. pca-blocking uses\n\
+             transport's. Under callgrind (sequential, per call:\n\
+             `bench-transports profile <async|core|baseline> <calls>`\n\
+             at 200 and 1200 calls, the difference over 1000) the async client runs about 117 000\n\
+             instructions against the baseline's 43 500 and the hand-written loop's 115 500. About\n\
+             73 000 are pca-core's: building and signing the request about 26 000, parsing the answer\n\
+             (JSON, PEM, ordering the chain by its X.509 names) about 47 000. The transport adds about\n\
+             1 500 over the hand-written loop: the call driver, the span, the timer, and the user-agent\n\
+             header (which the fixed server also reads, about 500 of it). Timed alone\n\
+             (`profile`, 20 000 calls, no other candidate between), pca-async and the hand-written\n\
+             loop take the same wall time within a few per cent either way; the gap between their rows\n\
+             above is mostly noise. With 8 in flight the process is CPU-bound on 2 cores shared with\n\
+             the server's threads, so the core's work shows in full. Round-to-round spread under load\n\
+             is about ±0.15×. pca-async keeps finished attempts' timers registered as spares (up to 32, one\n\
+             per attempt in flight), so that arming the whole-attempt timeout neither registers a\n\
+             timer nor wakes the runtime's driver on each call, and its connector sits behind one\n\
+             `Arc`, as hyper's pool clones it for every request. pca-blocking uses\n\
              ureq's `timeout_global` with a resolver that runs on the calling thread: ureq resolves\n\
              the host before every request, pooled connection or not, and with a deadline its default\n\
              resolver spawns a thread per lookup, which cost about four fifths of its throughput\n\

@@ -7,7 +7,7 @@ use std::error::Error as StdError;
 use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::{Pin, pin};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -32,6 +32,10 @@ use pca_transport::{
 };
 
 type BoxError = Box<dyn StdError + Send + Sync>;
+
+/// The most spare timers kept: enough for every attempt in flight to reuse one when calls
+/// share a client, bounded so that timers left by a finished runtime are dropped in time.
+const SPARE_TIMERS: usize = 32;
 type BoxFuture<T> = Pin<Box<dyn Future<Output = Result<T, BoxError>> + Send>>;
 
 /// A pooled hyper client and the limits it enforces. Cheap to share behind an `Arc`.
@@ -43,8 +47,9 @@ pub(crate) struct Transport {
     timeout: Duration,
     connect_timeout: Duration,
     proxied: bool,
-    /// A finished attempt's timer, still registered, with the runtime it belongs to.
-    spare_timer: Mutex<Option<(runtime::Id, Pin<Box<Sleep>>)>>,
+    /// Finished attempts' timers, still registered, each with the runtime it belongs to; at
+    /// most [`SPARE_TIMERS`], the most recently kept last.
+    spare_timers: Mutex<Vec<(runtime::Id, Pin<Box<Sleep>>)>>,
 }
 
 impl Transport {
@@ -67,10 +72,10 @@ impl Transport {
             .https_or_http()
             .enable_http1()
             .wrap_connector(tcp);
-        let connector = Connector {
+        let connector = Connector(Arc::new(ConnectorInner {
             inner: https,
             timeout: config.connect_timeout(),
-        };
+        }));
         let client = HyperClient::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(Duration::from_secs(60))
@@ -84,7 +89,7 @@ impl Transport {
             timeout: config.timeout(),
             connect_timeout: config.connect_timeout(),
             proxied,
-            spare_timer: Mutex::new(None),
+            spare_timers: Mutex::new(Vec::new()),
         })
     }
 
@@ -135,13 +140,14 @@ impl Transport {
             Ok(http::Response::from_parts(parts, bytes))
         };
         let mut call = pin!(call);
-        let mut timer = self.timer();
+        let runtime = Handle::current().id();
+        let mut timer = self.timer(runtime);
         let finished = poll_fn(|cx| match call.as_mut().poll(cx) {
             Poll::Ready(result) => Poll::Ready(Some(result)),
             Poll::Pending => timer.as_mut().poll(cx).map(|()| None),
         })
         .await;
-        self.keep_timer(timer);
+        self.keep_timer(runtime, timer);
         match finished {
             Some(result) => result,
             None => Err(TransportError::new(
@@ -153,37 +159,54 @@ impl Transport {
         }
     }
 
-    /// A timer for the whole-attempt timeout: the spare one, moved to the new deadline, when it
-    /// belongs to this runtime, else a new one.
-    fn timer(&self) -> Pin<Box<Sleep>> {
+    /// A timer for the whole-attempt timeout: a spare one of this runtime, moved to the new
+    /// deadline, or else a new one.
+    fn timer(&self, runtime: runtime::Id) -> Pin<Box<Sleep>> {
         let deadline = Instant::now() + self.timeout;
-        let runtime = Handle::current().id();
-        let spare = self
-            .spare_timer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
+        let spare = {
+            let mut spares = self
+                .spare_timers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            spares
+                .iter()
+                .rposition(|(id, _)| *id == runtime)
+                .map(|i| spares.swap_remove(i).1)
+        };
         match spare {
-            Some((id, mut timer)) if id == runtime => {
+            Some(mut timer) => {
                 timer.as_mut().reset(deadline);
                 timer
             }
-            _ => Box::pin(tokio::time::sleep_until(deadline)),
+            None => Box::pin(tokio::time::sleep_until(deadline)),
         }
     }
 
-    /// Keeps a finished attempt's timer as the spare.
+    /// Keeps a finished attempt's timer as a spare, dropping the oldest spare when there are
+    /// [`SPARE_TIMERS`] already.
     ///
     /// Moving a registered timer later is an atomic store, while registering a new one takes
     /// the timer wheel's lock and, when it would be the earliest, wakes the runtime's driver
-    /// (an `eventfd` write and an extra `epoll_wait` per call). Keeping the timer registered
-    /// until the next attempt costs one driver wake-up when it passes its deadline unused.
-    fn keep_timer(&self, timer: Pin<Box<Sleep>>) {
-        let runtime = Handle::current().id();
-        *self
-            .spare_timer
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some((runtime, timer));
+    /// (an `eventfd` write and an extra `epoll_wait` per call); dropping a registered timer
+    /// takes the wheel's lock too. Keeping the timer registered until the next attempt costs
+    /// one driver wake-up when it passes its deadline unused. With several calls in flight,
+    /// one spare would serve one of them and the others would register and drop a timer each.
+    fn keep_timer(&self, runtime: runtime::Id, timer: Pin<Box<Sleep>>) {
+        let evicted = {
+            let mut spares = self
+                .spare_timers
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let evicted = if spares.len() >= SPARE_TIMERS {
+                Some(spares.remove(0))
+            } else {
+                None
+            };
+            spares.push((runtime, timer));
+            evicted
+        };
+        // Dropped outside the lock: deregistering takes the timer wheel's lock.
+        drop(evicted);
     }
 
     fn classify(&self, e: hyper_util::client::legacy::Error) -> TransportError {
@@ -308,8 +331,14 @@ impl Service<http::Uri> for TcpOrTunnel {
 }
 
 /// The TLS connector with the connect timeout over TCP, tunnel and handshake together.
+///
+/// hyper's pool clones its connector for every request, pooled connection or not; behind one
+/// `Arc` that clone is one reference count, and the inner connector (several `Arc`s of its own)
+/// is cloned only when a connection is actually opened.
 #[derive(Clone)]
-struct Connector {
+struct Connector(Arc<ConnectorInner>);
+
+struct ConnectorInner {
     inner: HttpsConnector<TcpOrTunnel>,
     timeout: Duration,
 }
@@ -317,7 +346,7 @@ struct Connector {
 impl std::fmt::Debug for Connector {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Connector")
-            .field("timeout", &self.timeout)
+            .field("timeout", &self.0.timeout)
             .finish_non_exhaustive()
     }
 }
@@ -327,14 +356,19 @@ impl Service<http::Uri> for Connector {
     type Error = BoxError;
     type Future = BoxFuture<Self::Response>;
 
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        // The inner connector's readiness is awaited in `call`, on its own clone.
+        Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, dst: http::Uri) -> Self::Future {
-        let connecting = self.inner.call(dst);
-        let timeout = self.timeout;
+        let mut inner = self.0.inner.clone();
+        let timeout = self.0.timeout;
         Box::pin(async move {
+            let connecting = async {
+                poll_fn(|cx| inner.poll_ready(cx)).await?;
+                inner.call(dst).await
+            };
             match tokio::time::timeout(timeout, connecting).await {
                 Ok(result) => result,
                 Err(_) => Err(Box::new(io::Error::new(
