@@ -11,15 +11,17 @@
 //!   core's;
 //! - 8 calls in flight: the same baseline, `pca-async` and plain hyper with the core's work.
 //!
-//! Each figure is the median of several rounds, the candidates interleaved so that noise from
-//! other processes falls on all of them alike. Everything is bounded in count and time and stays
+//! Each figure is the median of several rounds, the candidates interleaved (after the baseline,
+//! the others taking turns at going first) so that noise from other processes, and the order they run in,
+//! fall on all of them alike. Everything is bounded in count and time and stays
 //! on loopback. The results are printed and written to the "Transports" section of
 //! `BENCHMARKS.md`.
 //!
 //! For profiling, `bench-transports profile <async|core|baseline> <calls>` starts the same server
 //! and makes only that many sequential calls (at most 100 000) with one candidate (`async`:
 //! pca-async; `core`: plain hyper signing and parsing each call; `baseline`: plain hyper,
-//! pre-signed), after 50 warm-up calls, and writes nothing. Run under
+//! pre-signed), after 50 warm-up calls, and writes nothing; `async-8`, `core-8` and
+//! `baseline-8` make them 8 in flight (spawned tasks, as in the measurement). Run under
 //! `valgrind --tool=callgrind` at two call counts, the difference in instructions over the
 //! difference in calls is the cost of one call.
 
@@ -347,6 +349,9 @@ mod measure {
         let blocking = setup.client_blocking()?;
         let asynchronous = setup.client_async()?;
         let baseline = baseline_client();
+        // The hand-written loop's own client: its connections, like pca-async's, are not the
+        // baseline's (kept warm by the baseline's runs).
+        let by_hand = baseline_client();
         let (mut b_seq, mut bl_seq, mut as_seq) = (Vec::new(), Vec::new(), Vec::new());
         let (mut b_par, mut as_par) = (Vec::new(), Vec::new());
         let (mut core_seq, mut core_par) = (Vec::new(), Vec::new());
@@ -362,35 +367,50 @@ mod measure {
                 Ok::<f64, String>(done as f64 / started.elapsed().as_secs_f64())
             })?;
             let conns = || server.connections.load(Ordering::Relaxed);
-            let c0 = conns();
-            let blk = rate(calls, || {
-                blocking
-                    .sign_sub_csr(&setup.op)
-                    .map(drop)
-                    .map_err(|e| e.to_string())
-            })?;
-            let c1 = conns();
-            let asy = runtime.block_on(async {
-                let started = Instant::now();
-                let mut done = 0usize;
-                while done < calls && started.elapsed() < ROUND_LIMIT {
-                    asynchronous
-                        .sign_sub_csr(&setup.op)
-                        .await
-                        .map_err(|e| e.to_string())?;
-                    done += 1;
+            // The sequential candidates take turns at going first, so that none always runs in
+            // the same place (after the same candidate, its connection idle for as long).
+            let (mut blk, mut asy, mut with_core) = (0.0, 0.0, 0.0);
+            let (mut blk_conns, mut asy_conns) = (0, 0);
+            for turn in 0..3 {
+                let before = conns();
+                match (round + turn) % 3 {
+                    0 => {
+                        blk = rate(calls, || {
+                            blocking
+                                .sign_sub_csr(&setup.op)
+                                .map(drop)
+                                .map_err(|e| e.to_string())
+                        })?;
+                        blk_conns = conns() - before;
+                    }
+                    1 => {
+                        asy = runtime.block_on(async {
+                            let started = Instant::now();
+                            let mut done = 0usize;
+                            while done < calls && started.elapsed() < ROUND_LIMIT {
+                                asynchronous
+                                    .sign_sub_csr(&setup.op)
+                                    .await
+                                    .map_err(|e| e.to_string())?;
+                                done += 1;
+                            }
+                            Ok::<f64, String>(done as f64 / started.elapsed().as_secs_f64())
+                        })?;
+                        asy_conns = conns() - before;
+                    }
+                    _ => {
+                        with_core = runtime.block_on(async {
+                            let started = Instant::now();
+                            let mut done = 0usize;
+                            while done < calls && started.elapsed() < ROUND_LIMIT {
+                                core_call(&by_hand, &setup).await?;
+                                done += 1;
+                            }
+                            Ok::<f64, String>(done as f64 / started.elapsed().as_secs_f64())
+                        })?;
+                    }
                 }
-                Ok::<f64, String>(done as f64 / started.elapsed().as_secs_f64())
-            })?;
-            let with_core = runtime.block_on(async {
-                let started = Instant::now();
-                let mut done = 0usize;
-                while done < calls && started.elapsed() < ROUND_LIMIT {
-                    core_call(&baseline, &setup).await?;
-                    done += 1;
-                }
-                Ok::<f64, String>(done as f64 / started.elapsed().as_secs_f64())
-            })?;
+            }
             let per_task = if round == 0 {
                 50
             } else {
@@ -411,42 +431,51 @@ mod measure {
                 }
             }))?;
             let c3 = conns();
-            let asy_par = runtime.block_on(rate_concurrent(per_task * IN_FLIGHT, || {
-                let client = asynchronous.clone();
-                let setup = Arc::clone(&setup);
-                async move {
-                    let started = Instant::now();
-                    let mut done = 0;
-                    while done < per_task && started.elapsed() < ROUND_LIMIT {
-                        client
-                            .sign_sub_csr(&setup.op)
-                            .await
-                            .map_err(|e| e.to_string())?;
-                        done += 1;
-                    }
-                    Ok(done)
+            // The same turns for the two candidates with 8 in flight.
+            let (mut asy_par, mut with_core_par, mut asy_par_conns) = (0.0, 0.0, 0);
+            for turn in 0..2 {
+                let before = conns();
+                if (round + turn) % 2 == 0 {
+                    asy_par = runtime.block_on(rate_concurrent(per_task * IN_FLIGHT, || {
+                        let client = asynchronous.clone();
+                        let setup = Arc::clone(&setup);
+                        async move {
+                            let started = Instant::now();
+                            let mut done = 0;
+                            while done < per_task && started.elapsed() < ROUND_LIMIT {
+                                client
+                                    .sign_sub_csr(&setup.op)
+                                    .await
+                                    .map_err(|e| e.to_string())?;
+                                done += 1;
+                            }
+                            Ok(done)
+                        }
+                    }))?;
+                    asy_par_conns = conns() - before;
+                } else {
+                    with_core_par =
+                        runtime.block_on(rate_concurrent(per_task * IN_FLIGHT, || {
+                            let client = by_hand.clone();
+                            let setup = Arc::clone(&setup);
+                            async move {
+                                let started = Instant::now();
+                                let mut done = 0;
+                                while done < per_task && started.elapsed() < ROUND_LIMIT {
+                                    core_call(&client, &setup).await?;
+                                    done += 1;
+                                }
+                                Ok(done)
+                            }
+                        }))?;
                 }
-            }))?;
-            let c4 = conns();
-            let with_core_par = runtime.block_on(rate_concurrent(per_task * IN_FLIGHT, || {
-                let client = baseline.clone();
-                let setup = Arc::clone(&setup);
-                async move {
-                    let started = Instant::now();
-                    let mut done = 0;
-                    while done < per_task && started.elapsed() < ROUND_LIMIT {
-                        core_call(&client, &setup).await?;
-                        done += 1;
-                    }
-                    Ok(done)
-                }
-            }))?;
+            }
             eprintln!(
                 "connections opened: blocking {}, async {}, baseline 8 in flight {}, async 8 in flight {}",
-                c1 - c0,
-                c2 - c1,
+                blk_conns,
+                asy_conns,
                 c3 - c2,
-                c4 - c3
+                asy_par_conns
             );
             if round == 0 {
                 continue; // warm-up
@@ -596,22 +625,46 @@ mod measure {
             .map_err(|e| e.to_string())?;
         let asynchronous = setup.client_async()?;
         let baseline = baseline_client();
-        let presigned = setup.presigned()?;
-        runtime.block_on(async {
-            for n in 0..50 + calls {
-                if n == 50 {
-                    eprintln!("profile: warmed up, {calls} calls of {which}");
-                }
-                match which {
+        let presigned = Arc::new(setup.presigned()?);
+        let setup = Arc::new(setup);
+        let one = move |which: String| {
+            let (asynchronous, baseline) = (asynchronous.clone(), baseline.clone());
+            let (setup, presigned) = (Arc::clone(&setup), Arc::clone(&presigned));
+            async move {
+                match which.as_str() {
                     "async" => asynchronous
                         .sign_sub_csr(&setup.op)
                         .await
                         .map(drop)
-                        .map_err(|e| e.to_string())?,
-                    "core" => core_call(&baseline, &setup).await?,
-                    "baseline" => baseline_call(&baseline, &presigned).await?,
-                    _ => return Err(format!("unknown candidate {which:?}")),
+                        .map_err(|e| e.to_string()),
+                    "core" => core_call(&baseline, &setup).await,
+                    "baseline" => baseline_call(&baseline, &presigned).await,
+                    _ => Err(format!("unknown candidate {which:?}")),
                 }
+            }
+        };
+        let (name, in_flight) = match which.strip_suffix("-8") {
+            Some(name) => (name, IN_FLIGHT),
+            None => (which, 1),
+        };
+        runtime.block_on(async {
+            for _ in 0..50 {
+                one(name.to_owned()).await?;
+            }
+            eprintln!("profile: warmed up, {calls} calls of {which}");
+            let mut tasks = Vec::new();
+            for _ in 0..in_flight {
+                let one = one.clone();
+                let (name, per_task) = (name.to_owned(), calls / in_flight);
+                tasks.push(tokio::spawn(async move {
+                    for _ in 0..per_task {
+                        one(name.clone()).await?;
+                    }
+                    Ok::<(), String>(())
+                }));
+            }
+            for t in tasks {
+                t.await.map_err(|e| e.to_string())??;
             }
             Ok(())
         })
@@ -650,7 +703,8 @@ mod measure {
              without parsing it; the clients sign each call afresh, send it and parse the answer into a\n\
              `SignedCertificate`. Sequential: {SEQUENTIAL_CALLS} calls one after another on one pooled\n\
              connection; 8 in flight: 8 tasks sharing one client, {CONCURRENT_CALLS} calls in all (tokio, 2 worker\n\
-             threads). {ROUNDS} rounds after a warm-up, candidates interleaved; each ratio is the median of\n\
+             threads). {ROUNDS} rounds after a warm-up, candidates interleaved (the baseline first, then the\n\
+             others in turn, each round starting with a different one); each ratio is the median of\n\
              the per-round ratios (candidate over the baseline measured next to it). Release build, on\n\
              the project's 2-core machine with the server in the same process; the figures move with\n\
              the machine's load (other builds were running while these were taken).\n\n\
@@ -666,11 +720,15 @@ mod measure {
              (JSON, PEM, ordering the chain by its X.509 names) about 47 000. The transport adds about\n\
              1 500 over the hand-written loop: the call driver, the span, the timer, and the user-agent\n\
              header (which the fixed server also reads, about 500 of it). Timed alone\n\
-             (`profile`, 20 000 calls, no other candidate between), pca-async and the hand-written\n\
-             loop take the same wall time within a few per cent either way; the gap between their rows\n\
-             above is mostly noise. With 8 in flight the process is CPU-bound on 2 cores shared with\n\
-             the server's threads, so the core's work shows in full. Round-to-round spread under load\n\
-             is about ±0.15×. pca-async keeps finished attempts' timers registered as spares (up to 32, one\n\
+             (`profile`, 20 000 calls, four runs each, alternated), pca-async took 1.67 to 1.93 s and\n\
+             the hand-written loop 1.79 to 2.12 s: what gap their sequential rows above show is noise\n\
+             (within the spread below), not the transport's work. The hand-written loop has a hyper client of its own, as\n\
+             pca-async has (on the baseline's connections, kept warm by the baseline, it looked about\n\
+             0.04× better with 8 in flight than with its own).\n\
+             With 8 in flight (`async-8`, `core-8`) the two run about 110 600 and 110 000\n\
+             instructions a call, and 40 000 calls took 0.75 to 0.77 s against 0.74 to 0.80 s. The\n\
+             process is then CPU-bound on 2 cores shared with the server's threads, so the core's work\n\
+             shows in full. Round-to-round spread under load is about ±0.15×. pca-async keeps finished attempts' timers registered as spares (up to 32, one\n\
              per attempt in flight), so that arming the whole-attempt timeout neither registers a\n\
              timer nor wakes the runtime's driver on each call, and its connector sits behind one\n\
              `Arc`, as hyper's pool clones it for every request. pca-blocking uses\n\
