@@ -157,8 +157,8 @@ mod tests {
                 .build()
                 .unwrap();
             // Nothing listens on port 9: each attempt fails to connect, and leaves its timer
-            // as the spare; the second call in a runtime reuses it, and the next runtime
-            // replaces the one left by the runtime before (shut down by then).
+            // as a spare; the second call in a runtime reuses it, and the next runtime makes
+            // its own, the one left by the runtime before (shut down by then) staying unused.
             for _ in 0..2 {
                 let e = runtime.block_on(client.get_ca(&op)).unwrap_err();
                 assert!(!e.may_have_been_sent(), "{e}");
