@@ -1,19 +1,11 @@
 //! Ordering a certificate chain: issuer first, root last, no blanks, no duplicates.
 
-/// The Base64 body of a PEM block with all whitespace removed: two encodings of the same
-/// certificate compare equal.
-fn fingerprint(pem: &str) -> String {
-    pem.lines()
-        .filter(|l| !l.starts_with("-----"))
-        .flat_map(|l| l.chars())
-        .filter(|c| !c.is_whitespace())
-        .collect()
-}
+use crate::pem_text::body_text;
 
 /// Orders `chain` for `leaf`: `issuer` (when given) and the chain's certificates, blank entries
 /// and duplicates (and copies of the leaf) removed, issuer first and root last.
 pub(crate) fn order_chain(leaf: &str, issuer: Option<&str>, chain: Vec<String>) -> Vec<String> {
-    let leaf_fp = fingerprint(leaf);
+    let leaf_fp = body_text(leaf);
     let mut seen = vec![leaf_fp];
     let mut certs: Vec<String> = Vec::with_capacity(chain.len() + 1);
     for pem in issuer.map(str::to_owned).into_iter().chain(chain) {
@@ -21,7 +13,7 @@ pub(crate) fn order_chain(leaf: &str, issuer: Option<&str>, chain: Vec<String>) 
         if pem.is_empty() {
             continue;
         }
-        let fp = fingerprint(&pem);
+        let fp = body_text(&pem);
         if fp.is_empty() || seen.contains(&fp) {
             continue;
         }

@@ -74,6 +74,15 @@ pub trait Operation {
     /// Parses the `data` member of a successful answer.
     fn parse_data(data: Data<'_>) -> Result<Self::Output, DataError>;
 
+    /// An optional one-pass decoder for the usual answer: HTTP 2xx, `code` `SUCCESS`, `data` of
+    /// the documented shape. `None` means "use the general parser", which gives the same
+    /// output, and the precise error when there is one. Operations whose answers are large
+    /// (the signing ones) implement it with [`response::decode_success`] to avoid reading the
+    /// body twice.
+    fn parse_usual(_response: &http::Response<Vec<u8>>) -> Option<Self::Output> {
+        None
+    }
+
     /// The signed request, ready to send: URL of `endpoint`, body, `Content-Type` and
     /// `Accept: application/json`, and the signature v2 headers for `timestamp`.
     fn build_request(

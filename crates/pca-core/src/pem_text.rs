@@ -18,6 +18,22 @@ pub struct PemBlock<'a> {
     pub text: &'a str,
 }
 
+/// The first position of `needle` (which starts with `-`) in `hay`. PEM markers are short and
+/// texts hold few dashes, so looking only where a `-` stands is much cheaper than a general
+/// substring search, whose setup dominates on texts this size.
+fn find_marker(hay: &str, needle: &str) -> Option<usize> {
+    let bytes = hay.as_bytes();
+    let mut from = 0;
+    while let Some(i) = bytes[from..].iter().position(|&b| b == b'-') {
+        let at = from + i;
+        if bytes[at..].starts_with(needle.as_bytes()) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Finds the PEM blocks of `text` by their BEGIN and END lines, without decoding them.
 /// Returns the blocks and whether anything other than whitespace stands outside them.
 pub fn find_blocks(text: &str) -> (Vec<PemBlock<'_>>, bool) {
@@ -28,24 +44,24 @@ pub fn find_blocks(text: &str) -> (Vec<PemBlock<'_>>, bool) {
     let mut stray = false;
     let mut rest = text;
     let mut offset = 0;
-    while let Some(start) = rest.find(BEGIN) {
+    while let Some(start) = find_marker(rest, BEGIN) {
         if !rest[..start].trim().is_empty() {
             stray = true;
         }
         let after_begin = start + BEGIN.len();
-        let Some(label_len) = rest[after_begin..].find(DASHES) else {
+        let Some(label_len) = find_marker(&rest[after_begin..], DASHES) else {
             stray = true;
             rest = "";
             break;
         };
         let label = &rest[after_begin..after_begin + label_len];
-        let Some(end_rel) = rest[after_begin..].find(END) else {
+        let Some(end_rel) = find_marker(&rest[after_begin..], END) else {
             stray = true;
             rest = "";
             break;
         };
         let end_label_start = after_begin + end_rel + END.len();
-        let Some(close_rel) = rest[end_label_start..].find(DASHES) else {
+        let Some(close_rel) = find_marker(&rest[end_label_start..], DASHES) else {
             stray = true;
             rest = "";
             break;
@@ -80,6 +96,30 @@ pub fn tidy(text: String) -> String {
     } else {
         trimmed.to_owned()
     }
+}
+
+/// The Base64 text of a PEM block (what stands between its BEGIN and END markers), whitespace
+/// removed; the whole text, whitespace removed, when it has no markers.
+pub fn body_text(block: &str) -> Vec<u8> {
+    let mut body = block;
+    if let Some(begin) = find_marker(body, "-----BEGIN ") {
+        let after = begin + "-----BEGIN ".len();
+        if let Some(close) = find_marker(&body[after..], "-----") {
+            body = &body[after + close + "-----".len()..];
+        }
+    }
+    if let Some(end) = find_marker(body, "-----END ") {
+        body = &body[..end];
+    }
+    body.bytes().filter(|b| !b.is_ascii_whitespace()).collect()
+}
+
+/// The decoded Base64 body of a PEM block (see [`body_text`]); `None` when it is not Base64.
+pub fn decode_body(block: &str) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(body_text(block))
+        .ok()
 }
 
 /// Decodes one block's Base64 (any line length, CRLF or LF).

@@ -51,6 +51,9 @@ pub fn parse<O: Operation + ?Sized>(
     response: &http::Response<Vec<u8>>,
     sent_at: Timestamp,
 ) -> Result<O::Output, Error> {
+    if let Some(output) = O::parse_usual(response) {
+        return Ok(output);
+    }
     let status = response.status();
     let body = response.body();
     let envelope: Envelope<'_> = match serde_json::from_slice(body) {
@@ -122,6 +125,32 @@ pub fn parse<O: Operation + ?Sized>(
             body: RawBody(body.clone()),
         })
     })
+}
+
+#[derive(Deserialize)]
+struct UsualEnvelope<T> {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default = "Option::default")]
+    data: Option<T>,
+    #[serde(default)]
+    error: Option<serde::de::IgnoredAny>,
+}
+
+/// Decodes `{"code":"SUCCESS", "data": T}` with HTTP 2xx in one pass; `None` for any other
+/// answer (an error, another shape, a number where a string was expected …), which the general
+/// parser then reads.
+pub fn decode_success<T: serde::de::DeserializeOwned>(
+    response: &http::Response<Vec<u8>>,
+) -> Option<T> {
+    if !response.status().is_success() {
+        return None;
+    }
+    let envelope: UsualEnvelope<T> = serde_json::from_slice(response.body()).ok()?;
+    if envelope.error.is_some() || envelope.code.as_deref() != Some("SUCCESS") {
+        return None;
+    }
+    envelope.data
 }
 
 fn api_error(response: &http::Response<Vec<u8>>, kind: ApiErrorKind) -> ApiError {

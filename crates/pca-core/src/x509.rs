@@ -98,9 +98,8 @@ fn pem_to_der(pem: &str) -> Result<Vec<u8>, CertificateParseError> {
         .iter()
         .find(|b| b.label == "CERTIFICATE")
         .ok_or_else(|| CertificateParseError("no CERTIFICATE block".to_owned()))?;
-    pem::parse(block.text)
-        .map(pem::Pem::into_contents)
-        .map_err(|e| CertificateParseError(e.to_string()))
+    crate::pem_text::decode_body(block.text)
+        .ok_or_else(|| CertificateParseError("the CERTIFICATE block is not Base64".to_owned()))
 }
 
 /// Subject and issuer names (raw DER) of a PEM certificate.

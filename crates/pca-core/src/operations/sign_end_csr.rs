@@ -74,4 +74,10 @@ impl Operation for SignEndCsr {
         wire.into_signed()
             .map_err(|m| DataError::at("certificate", m))
     }
+
+    fn parse_usual(response: &http::Response<Vec<u8>>) -> Option<SignedCertificate> {
+        crate::response::decode_success::<SignedWire>(response)?
+            .into_signed()
+            .ok()
+    }
 }

@@ -89,4 +89,10 @@ impl Operation for SignSubCsr {
         wire.into_signed()
             .map_err(|m| DataError::at("certificate", m))
     }
+
+    fn parse_usual(response: &http::Response<Vec<u8>>) -> Option<SignedCertificate> {
+        crate::response::decode_success::<SignedWire>(response)?
+            .into_signed()
+            .ok()
+    }
 }
