@@ -711,8 +711,12 @@ mod measure {
              {table}\n\
              Where the difference goes: the core's work per call, which the baseline skips. Plain\n\
              hyper doing that work by hand (the \"baseline + core\" rows, no timeout, no retries,\n\
-             no span) lands where pca-async does: the gap to the targets is the core's, not the\n\
-             transport's. Under callgrind (sequential, per call:\n\
+             no span) lands where pca-async does: what separates pca-async from the baseline is\n\
+             the core's work, not the transport's. Making that work cheaper (building a Sign Sub\n\
+             CSR request 1.8 → 0.8 µs, parsing its answer 3.4 → 1.9 µs: see Core) brought pca-async\n\
+             from 0.84× / 0.75× to the figures above (two consecutive runs: 0.91× / 0.81× and\n\
+             0.91× / 0.85×). The instruction counts that follow were taken before that change.\n\
+             Under callgrind (sequential, per call:\n\
              `bench-transports profile <async|core|baseline> <calls>`\n\
              at 200 and 1200 calls, the difference over 1000) the async client runs about 117 000\n\
              instructions against the baseline's 43 500 and the hand-written loop's 115 500. About\n\
