@@ -69,6 +69,11 @@ pub(crate) struct GlobalArgs {
     #[arg(long, global = true)]
     pub(crate) server_role: bool,
 
+    /// Also trust the CA certificates of this PEM file for TLS (a corporate proxy's root, a
+    /// private gateway's CA); the web PKI roots stay trusted.
+    #[arg(long, global = true, env = "PCA_CA_FILE", value_name = "PEM")]
+    pub(crate) ca_file: Option<PathBuf>,
+
     /// Run against an emulator started inside this process (no NCP account needed).
     #[arg(long, global = true)]
     pub(crate) local: bool,

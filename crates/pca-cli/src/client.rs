@@ -62,6 +62,10 @@ impl Api {
             .timeout(global.timeout)
             .connect_timeout(global.timeout.min(pca_blocking::DEFAULT_CONNECT_TIMEOUT))
             .metadata_service(global.server_role);
+        if let Some(path) = &global.ca_file {
+            let pem = crate::files::read_bytes(path, "CA file")?;
+            builder = builder.add_root_certificates_pem(pem);
+        }
         if let Some(profile) = global.profile.as_deref().filter(|p| !p.trim().is_empty()) {
             builder = builder
                 .profile(profile)

@@ -625,3 +625,42 @@ fn verify_refuses_unreadable_input_with_exit_2() {
     // --roots is required.
     fails_with(sb.pca().args(["verify", "csr.pem"]), 2);
 }
+
+#[test]
+fn a_ca_file_that_cannot_be_used_is_refused_and_nothing_sent() {
+    let sb = Sandbox::new();
+    let trap = Trap::new();
+    let garbage = sb.path("garbage.pem");
+    std::fs::write(&garbage, "not a certificate\n").unwrap();
+    let with_keys = |cmd: &mut assert_cmd::Command| {
+        cmd.env("NCLOUD_ACCESS_KEY", "AK")
+            .env("NCLOUD_SECRET_KEY", "SK");
+    };
+    let mut cmd = sb.pca();
+    with_keys(&mut cmd);
+    let out = fails_with(
+        cmd.args(["--endpoint", &trap.url(), "--ca-file"])
+            .arg(&garbage)
+            .args(["ca", "list"]),
+        3,
+    );
+    assert!(
+        stderr(&out).contains("no CERTIFICATE block"),
+        "{}",
+        stderr(&out)
+    );
+    let mut cmd = sb.pca();
+    with_keys(&mut cmd);
+    let out = fails_with(
+        cmd.args(["--endpoint", &trap.url(), "--ca-file"])
+            .arg(sb.path("missing.pem"))
+            .args(["ca", "list"]),
+        2,
+    );
+    assert!(
+        stderr(&out).contains("cannot read CA file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!trap.was_contacted());
+}

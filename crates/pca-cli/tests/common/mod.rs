@@ -21,6 +21,7 @@ const CLEARED: &[&str] = &[
     "NCLOUD_PCA_ENDPOINT",
     "PCA_OUTPUT",
     "PCA_LOCAL_STATE",
+    "PCA_CA_FILE",
     "PCA_LOG",
     "RUST_LOG",
     "HTTPS_PROXY",
