@@ -495,50 +495,40 @@ mod measure {
         // under the same load), then the median of those ratios is reported.
         let ratio =
             |xs: &[f64], bases: &[f64]| median(xs.iter().zip(bases).map(|(x, b)| x / b).collect());
-        let (base_seq, base_par) = (median(bl_seq.clone()), median(b_par.clone()));
+        let row = |name: &'static str, xs: &[f64], bases: &[f64], target: f64| Row {
+            name,
+            rate: median(xs.to_vec()),
+            ratio: ratio(xs, bases),
+            target,
+        };
         Ok(vec![
-            Row {
-                name: "plain hyper, pre-signed bytes (baseline), sequential",
-                rate: base_seq,
-                ratio: 1.0,
-                target: 1.0,
-            },
-            Row {
-                name: "pca-blocking, sequential",
-                rate: median(b_seq.clone()),
-                ratio: ratio(&b_seq, &bl_seq),
-                target: 0.9,
-            },
-            Row {
-                name: "pca-async, sequential",
-                rate: median(as_seq.clone()),
-                ratio: ratio(&as_seq, &bl_seq),
-                target: 0.9,
-            },
-            Row {
-                name: "plain hyper signing and parsing each call (baseline + core), sequential",
-                rate: median(core_seq.clone()),
-                ratio: ratio(&core_seq, &bl_seq),
-                target: 1.0,
-            },
-            Row {
-                name: "plain hyper, pre-signed bytes (baseline), 8 in flight",
-                rate: base_par,
-                ratio: 1.0,
-                target: 1.0,
-            },
-            Row {
-                name: "pca-async, 8 in flight",
-                rate: median(as_par.clone()),
-                ratio: ratio(&as_par, &b_par),
-                target: 0.8,
-            },
-            Row {
-                name: "plain hyper signing and parsing each call (baseline + core), 8 in flight",
-                rate: median(core_par.clone()),
-                ratio: ratio(&core_par, &b_par),
-                target: 1.0,
-            },
+            row(
+                "plain hyper, pre-signed bytes (baseline), sequential",
+                &bl_seq,
+                &bl_seq,
+                1.0,
+            ),
+            row("pca-blocking, sequential", &b_seq, &bl_seq, 0.9),
+            row("pca-async, sequential", &as_seq, &bl_seq, 0.9),
+            row(
+                "plain hyper signing and parsing each call (baseline + core), sequential",
+                &core_seq,
+                &bl_seq,
+                1.0,
+            ),
+            row(
+                "plain hyper, pre-signed bytes (baseline), 8 in flight",
+                &b_par,
+                &b_par,
+                1.0,
+            ),
+            row("pca-async, 8 in flight", &as_par, &b_par, 0.8),
+            row(
+                "plain hyper signing and parsing each call (baseline + core), 8 in flight",
+                &core_par,
+                &b_par,
+                1.0,
+            ),
         ])
     }
 
