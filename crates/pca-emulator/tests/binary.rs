@@ -2,11 +2,24 @@
 
 mod common;
 
-use std::io::{BufRead as _, BufReader};
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use pca_core::operations::GetCaList;
 use pca_core::{Credentials, Endpoint, Operation};
+
+/// Reads the binary's first stdout line, `listening on <url>`; returns the URL and its address.
+fn listening_on(stdout: &mut impl BufRead) -> (String, std::net::SocketAddr) {
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line
+        .trim_end()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    let addr = url.trim_start_matches("http://").parse().unwrap();
+    (url, addr)
+}
 
 #[test]
 fn prints_one_line_serves_and_stops_on_sigterm() {
@@ -33,14 +46,9 @@ fn prints_one_line_serves_and_stops_on_sigterm() {
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+    let (url, addr) = listening_on(&mut stdout);
+    let url = url.as_str();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
 
     for (k, s) in [("bin-key", "bin-secret"), ("bin-key-2", "bin-secret-2")] {
         let ts = common::now();
@@ -99,14 +107,7 @@ fn keys_come_from_the_environment_too() {
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    let (url, addr) = listening_on(&mut stdout);
     let ts = common::now();
     let req = GetCaList::new()
         .build_request(
@@ -165,14 +166,7 @@ fn the_clock_tolerance_flag_is_applied() {
         .spawn()
         .unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let url = line
-        .trim_end()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_owned();
-    let addr: std::net::SocketAddr = url.trim_start_matches("http://").parse().unwrap();
+    let (url, addr) = listening_on(&mut stdout);
     let creds = Credentials::new("k", "s").unwrap();
     let endpoint = Endpoint::parse(&url).unwrap();
     let old = GetCaList::new()

@@ -2,9 +2,11 @@
 
 mod common;
 
-use common::{Client, Kind, openssl_csr, openssl_verify, service_code, start, webpki_verify};
-use pca_core::operations::{CreateCa, SignEndCsr, SignSubCsr};
-use pca_core::{CaType, KeyType, Period, X509Parameters};
+use common::{
+    Client, Kind, openssl_csr, openssl_verify, root_ca, service_code, start, webpki_verify,
+};
+use pca_core::Period;
+use pca_core::operations::{SignEndCsr, SignSubCsr};
 use x509_parser::prelude::{FromDer, X509Certificate, X509CertificationRequest};
 
 fn spki_of_csr(pem_text: &str) -> Vec<u8> {
@@ -23,18 +25,7 @@ fn spki_and_subject_of_cert(pem_text: &str) -> (Vec<u8>, String) {
 fn openssl_csrs_of_every_accepted_kind_are_signed() {
     let emu = start();
     let c = Client::new(&emu);
-    let ca = c
-        .call(
-            &CreateCa::builder()
-                .ca_type(CaType::PrivateRoot)
-                .alias("keys-root")
-                .key_type(KeyType::Ec256)
-                .period(Period::Max)
-                .x509_parameters(X509Parameters::new("Keys Root"))
-                .build()
-                .unwrap(),
-        )
-        .unwrap();
+    let ca = c.call(&root_ca("keys-root", "Keys Root")).unwrap();
     let tag = ca.info.ca_tag.unwrap();
     let root = ca.cert.unwrap().cert_pem.unwrap();
     for kind in [
@@ -77,19 +68,7 @@ fn openssl_csrs_of_every_accepted_kind_are_signed() {
 fn csrs_that_are_not_accepted_are_refused_properly() {
     let emu = start();
     let c = Client::new(&emu);
-    let ca = c
-        .call(
-            &CreateCa::builder()
-                .ca_type(CaType::PrivateRoot)
-                .alias("refusing")
-                .key_type(KeyType::Ec256)
-                .period(Period::Max)
-                .x509_parameters(X509Parameters::new("Refusing Root"))
-                .build()
-                .unwrap(),
-        )
-        .unwrap();
-    let tag = ca.info.ca_tag.unwrap();
+    let tag = c.create_root("refusing", "Refusing Root");
 
     // A P-521 key (its signature cannot be checked here): a key-type refusal.
     let dir = tempfile::tempdir().unwrap();

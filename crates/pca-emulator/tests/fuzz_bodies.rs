@@ -4,8 +4,7 @@
 mod common;
 
 use common::{Client, Kind, json, now, openssl_csr, start};
-use pca_core::operations::{CreateCa, GetSubCsr};
-use pca_core::{CaType, KeyType, Period, X509Parameters};
+use pca_core::operations::GetSubCsr;
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 
@@ -58,36 +57,8 @@ fn mutate(rng: &mut StdRng, input: &[u8]) -> Vec<u8> {
 fn mutated_requests_get_proper_answers() {
     let emu = start();
     let c = Client::new(&emu);
-    let root = c
-        .call(
-            &CreateCa::builder()
-                .ca_type(CaType::PrivateRoot)
-                .alias("fuzzroot")
-                .key_type(KeyType::Ec256)
-                .period(Period::Max)
-                .x509_parameters(X509Parameters::new("Fuzz Root"))
-                .build()
-                .unwrap(),
-        )
-        .unwrap()
-        .info
-        .ca_tag
-        .unwrap();
-    let pending = c
-        .call(
-            &CreateCa::builder()
-                .ca_type(CaType::PrivateSub)
-                .alias("fuzzsub")
-                .key_type(KeyType::Ec256)
-                .period(Period::Max)
-                .x509_parameters(X509Parameters::new("Fuzz Sub"))
-                .build()
-                .unwrap(),
-        )
-        .unwrap()
-        .info
-        .ca_tag
-        .unwrap();
+    let root = c.create_root("fuzzroot", "Fuzz Root");
+    let pending = c.create_pending_sub("fuzzsub", "Fuzz Sub");
     let sub_csr = c.call(&GetSubCsr::new(&pending).unwrap()).unwrap().csr_pem;
     let (_, leaf_csr) = openssl_csr(Kind::P256, "fuzz.internal", false);
     let seeds: Vec<(&str, String, String)> = vec![

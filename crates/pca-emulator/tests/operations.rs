@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Client, Kind, openssl_csr, service_code, start};
+use common::{Client, Kind, ca_request, openssl_csr, pending_sub_ca, root_ca, service_code, start};
 use pca_core::operations::*;
 use pca_core::{CaState, CaStatus, CaType, CrlExpiry, KeyType, Period, X509Parameters};
 use pca_emulator::Emulator;
@@ -116,18 +116,7 @@ fn every_operation_answers_in_a_shape_the_core_parses() {
     assert_eq!(ca.info.url_info.unwrap().ocsp, vec![url.clone()]);
 
     // 14 Get Sub CSR, 15 Sign Sub CSR, 16 Activate Sub CA
-    let pending = c
-        .call(
-            &CreateCa::builder()
-                .ca_type(CaType::PrivateSub)
-                .alias("opssub")
-                .key_type(KeyType::Ec256)
-                .period(Period::Max)
-                .x509_parameters(X509Parameters::new("Ops Sub"))
-                .build()
-                .unwrap(),
-        )
-        .unwrap();
+    let pending = c.call(&pending_sub_ca("opssub", "Ops Sub")).unwrap();
     let sub = pending.info.ca_tag.unwrap();
     let csr = c.call(&GetSubCsr::new(&sub).unwrap()).unwrap();
     let signed = c
@@ -272,18 +261,7 @@ fn documented_limits_are_enforced() {
     let c = Client::new(&emu);
     let tag = root(&c, "limit1");
     root(&c, "limit2");
-    let e = c
-        .call(
-            &CreateCa::builder()
-                .ca_type(CaType::PrivateRoot)
-                .alias("limit3")
-                .key_type(KeyType::Ec256)
-                .period(Period::Max)
-                .x509_parameters(X509Parameters::new("x"))
-                .build()
-                .unwrap(),
-        )
-        .unwrap_err();
+    let e = c.call(&root_ca("limit3", "x")).unwrap_err();
     assert_eq!(service_code(&e), (422, "UNPROCESSABLE_ENTITY".to_owned()));
     let (_, csr) = openssl_csr(Kind::P256, "l.internal", false);
     c.call(&SignEndCsr::new(&tag, &csr).unwrap()).unwrap();
@@ -297,18 +275,7 @@ fn alias_must_be_unique() {
     let emu = start();
     let c = Client::new(&emu);
     root(&c, "same");
-    let e = c
-        .call(
-            &CreateCa::builder()
-                .ca_type(CaType::PrivateRoot)
-                .alias("same")
-                .key_type(KeyType::Ec256)
-                .period(Period::Max)
-                .x509_parameters(X509Parameters::new("x"))
-                .build()
-                .unwrap(),
-        )
-        .unwrap_err();
+    let e = c.call(&root_ca("same", "x")).unwrap_err();
     assert_eq!(service_code(&e), (409, "ALREADY_EXIST_ALIAS".to_owned()));
 }
 
@@ -318,16 +285,13 @@ fn rsa4096_and_ec521_cas_sign() {
     let c = Client::new(&emu);
     for (alias, kt) in [("big-rsa", KeyType::Rsa4096), ("ec-521", KeyType::Ec521)] {
         let ca = c
-            .call(
-                &CreateCa::builder()
-                    .ca_type(CaType::PrivateRoot)
-                    .alias(alias)
-                    .key_type(kt)
-                    .period(Period::Max)
-                    .x509_parameters(X509Parameters::new(alias))
-                    .build()
-                    .unwrap(),
-            )
+            .call(&ca_request(
+                CaType::PrivateRoot,
+                alias,
+                kt,
+                Period::Max,
+                alias,
+            ))
             .unwrap();
         let tag = ca.info.ca_tag.unwrap();
         let root_pem = ca.cert.unwrap().cert_pem.unwrap();

@@ -2,9 +2,9 @@
 
 mod common;
 
-use common::{ACCESS, Client, Kind, SECRET, openssl_csr, openssl_verify};
+use common::{ACCESS, Client, Kind, SECRET, ca_request, openssl_csr, openssl_verify};
 use pca_core::operations::*;
-use pca_core::{CaState, CaType, KeyType, Period, X509Parameters};
+use pca_core::{CaState, CaType, KeyType, Period};
 use pca_emulator::Emulator;
 
 fn start_in(dir: &std::path::Path) -> Emulator {
@@ -23,34 +23,17 @@ fn state_survives_a_restart() {
         let emu = start_in(dir.path());
         let c = Client::new(&emu);
         let root = c
-            .call(
-                &CreateCa::builder()
-                    .ca_type(CaType::PrivateRoot)
-                    .alias("kept-root")
-                    .key_type(KeyType::Rsa2048)
-                    .period(Period::Max)
-                    .x509_parameters(X509Parameters::new("Kept Root"))
-                    .build()
-                    .unwrap(),
-            )
+            .call(&ca_request(
+                CaType::PrivateRoot,
+                "kept-root",
+                KeyType::Rsa2048,
+                Period::Max,
+                "Kept Root",
+            ))
             .unwrap();
         root_tag = root.info.ca_tag.unwrap();
         root_pem = root.cert.unwrap().cert_pem.unwrap();
-        pending_tag = c
-            .call(
-                &CreateCa::builder()
-                    .ca_type(CaType::PrivateSub)
-                    .alias("kept-pending")
-                    .key_type(KeyType::Ec256)
-                    .period(Period::Max)
-                    .x509_parameters(X509Parameters::new("Kept Sub"))
-                    .build()
-                    .unwrap(),
-            )
-            .unwrap()
-            .info
-            .ca_tag
-            .unwrap();
+        pending_tag = c.create_pending_sub("kept-pending", "Kept Sub");
         let (_, csr) = openssl_csr(Kind::P256, "kept.internal", false);
         serial = c
             .call(&SignEndCsr::new(&root_tag, &csr).unwrap())
@@ -141,21 +124,7 @@ fn many_certificates_are_stored_in_runs_and_survive() {
     {
         let emu = start_in(dir.path());
         let c = Client::new(&emu);
-        tag = c
-            .call(
-                &CreateCa::builder()
-                    .ca_type(CaType::PrivateRoot)
-                    .alias("many")
-                    .key_type(KeyType::Ec256)
-                    .period(Period::Max)
-                    .x509_parameters(X509Parameters::new("Many Root"))
-                    .build()
-                    .unwrap(),
-            )
-            .unwrap()
-            .info
-            .ca_tag
-            .unwrap();
+        tag = c.create_root("many", "Many Root");
         let (_, csr) = openssl_csr(Kind::P256, "many.internal", false);
         let op = SignEndCsr::new(&tag, &csr).unwrap();
         serials = (0..600)
@@ -165,21 +134,7 @@ fn many_certificates_are_stored_in_runs_and_survive() {
         c.call(&RevokeEndCert::new(&tag, &serials[3]).unwrap())
             .unwrap();
         // A second CA, deleted: its files go away.
-        let gone = c
-            .call(
-                &CreateCa::builder()
-                    .ca_type(CaType::PrivateRoot)
-                    .alias("gone")
-                    .key_type(KeyType::Ec256)
-                    .period(Period::Max)
-                    .x509_parameters(X509Parameters::new("Gone"))
-                    .build()
-                    .unwrap(),
-            )
-            .unwrap()
-            .info
-            .ca_tag
-            .unwrap();
+        let gone = c.create_root("gone", "Gone");
         c.call(&SignEndCsr::new(&gone, &csr).unwrap()).unwrap();
         c.call(&UpdateCa::new(&gone, pca_core::CaStatus::Destroying).unwrap())
             .unwrap();

@@ -4,9 +4,9 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{Client, Kind, json, now, openssl_csr, service_code, start};
-use pca_core::operations::{CreateCa, GetEndCertList, SignEndCsr};
-use pca_core::{CaType, KeyType, Period, X509Parameters};
+use common::{Client, Kind, ca_request, json, now, openssl_csr, service_code, start};
+use pca_core::operations::{GetEndCertList, SignEndCsr};
+use pca_core::{CaType, KeyType, Period};
 
 /// A request signed for exactly `target` (path and query) with `body`.
 fn signed(c: &Client, method: &str, target: &str, body: &[u8]) -> http::Request<Vec<u8>> {
@@ -28,20 +28,7 @@ fn code(resp: &http::Response<Vec<u8>>) -> (u16, String) {
 }
 
 fn root(c: &Client) -> String {
-    c.call(
-        &CreateCa::builder()
-            .ca_type(CaType::PrivateRoot)
-            .alias("robust")
-            .key_type(KeyType::Ec256)
-            .period(Period::Max)
-            .x509_parameters(X509Parameters::new("Robust Root"))
-            .build()
-            .unwrap(),
-    )
-    .unwrap()
-    .info
-    .ca_tag
-    .unwrap()
+    c.create_root("robust", "Robust Root")
 }
 
 #[test]
@@ -299,21 +286,13 @@ fn concurrent_signing_and_creation() {
 fn sign_end_csr_period_longer_than_the_ca_is_refused() {
     let emu = start();
     let c = Client::new(&emu);
-    let short = c
-        .call(
-            &CreateCa::builder()
-                .ca_type(CaType::PrivateRoot)
-                .alias("short")
-                .key_type(KeyType::Ec256)
-                .period(Period::days(10).unwrap())
-                .x509_parameters(X509Parameters::new("Short Root"))
-                .build()
-                .unwrap(),
-        )
-        .unwrap()
-        .info
-        .ca_tag
-        .unwrap();
+    let short = c.create(&ca_request(
+        CaType::PrivateRoot,
+        "short",
+        KeyType::Ec256,
+        Period::days(10).unwrap(),
+        "Short Root",
+    ));
     let (_, csr) = openssl_csr(Kind::P256, "s.internal", false);
     let e = c
         .call(

@@ -3,30 +3,20 @@
 
 mod common;
 
-use common::{ACCESS, Kind, SECRET, openssl_csr, openssl_verify, start, webpki_verify};
+use common::{
+    ACCESS, Kind, SECRET, openssl_csr, openssl_verify, pending_sub_ca, root_ca, start,
+    webpki_verify,
+};
 use pca_core::operations::*;
-use pca_core::{CaState, CaType, Credentials, KeyType, Period, X509Parameters};
+use pca_core::{CaState, Credentials, KeyType, Period, X509Parameters};
 
-fn create_root(alias: &str) -> CreateCa {
-    CreateCa::builder()
-        .ca_type(CaType::PrivateRoot)
-        .alias(alias)
-        .key_type(KeyType::Ec256)
-        .period(Period::Max)
-        .x509_parameters(X509Parameters::new(format!("{alias} root")))
-        .build()
-        .unwrap()
-}
-
-fn create_pending(alias: &str) -> CreateCa {
-    CreateCa::builder()
-        .ca_type(CaType::PrivateSub)
-        .alias(alias)
-        .key_type(KeyType::Ec256)
-        .period(Period::Max)
-        .x509_parameters(X509Parameters::new(format!("{alias} sub")))
-        .build()
-        .unwrap()
+/// Whether the CRL in `crl_pem` lists the certificate with serial `serial`.
+fn crl_lists(crl_pem: &str, serial: &str) -> bool {
+    let der = pem::parse(crl_pem).unwrap().into_contents();
+    let (_, parsed) = x509_parser::parse_x509_crl(&der).unwrap();
+    parsed
+        .iter_revoked_certificates()
+        .any(|r| r.raw_serial_as_string() == serial)
 }
 
 #[test]
@@ -37,11 +27,11 @@ fn lifecycle_through_pca_blocking() {
         .credentials(Credentials::new(ACCESS, SECRET).unwrap())
         .build()
         .unwrap();
-    let root = client.send(&create_root("blk")).unwrap();
+    let root = client.send(&root_ca("blk", "blk root")).unwrap();
     let root_tag = root.info.ca_tag.unwrap();
     let root_pem = root.cert.unwrap().cert_pem.unwrap();
     let sub_tag = client
-        .send(&create_pending("blksub"))
+        .send(&pending_sub_ca("blksub", "blksub sub"))
         .unwrap()
         .info
         .ca_tag
@@ -66,13 +56,7 @@ fn lifecycle_through_pca_blocking() {
         .send(&RevokeEndCert::new(&sub_tag, &serial).unwrap())
         .unwrap();
     let crl = client.send(&GetCaCrl::new(&sub_tag).unwrap()).unwrap();
-    let der = pem::parse(&crl.pem).unwrap().into_contents();
-    let (_, parsed) = x509_parser::parse_x509_crl(&der).unwrap();
-    assert!(
-        parsed
-            .iter_revoked_certificates()
-            .any(|r| r.raw_serial_as_string() == serial)
-    );
+    assert!(crl_lists(&crl.pem, &serial));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -87,11 +71,11 @@ async fn lifecycle_through_pca_async() {
         .credentials(Credentials::new(ACCESS, SECRET).unwrap())
         .build()
         .unwrap();
-    let root = client.send(&create_root("asy")).await.unwrap();
+    let root = client.send(&root_ca("asy", "asy root")).await.unwrap();
     let root_tag = root.info.ca_tag.unwrap();
     let root_pem = root.cert.unwrap().cert_pem.unwrap();
     let sub_tag = client
-        .send(&create_pending("asysub"))
+        .send(&pending_sub_ca("asysub", "asysub sub"))
         .await
         .unwrap()
         .info
@@ -140,11 +124,5 @@ async fn lifecycle_through_pca_async() {
         .send(&GetCaCrl::new(&sub_tag).unwrap())
         .await
         .unwrap();
-    let der = pem::parse(&crl.pem).unwrap().into_contents();
-    let (_, parsed) = x509_parser::parse_x509_crl(&der).unwrap();
-    assert!(
-        parsed
-            .iter_revoked_certificates()
-            .any(|r| r.raw_serial_as_string() == serial)
-    );
+    assert!(crl_lists(&crl.pem, &serial));
 }

@@ -6,7 +6,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::SystemTime;
 
-use pca_core::{Credentials, Endpoint, Operation, Timestamp};
+use pca_core::operations::CreateCa;
+use pca_core::{
+    CaType, Credentials, Endpoint, KeyType, Operation, Period, Timestamp, X509Parameters,
+};
 use pca_emulator::Emulator;
 use pca_emulator::loopback::Connection;
 
@@ -66,6 +69,49 @@ impl Client {
     pub fn raw<O: Operation>(&self, op: &O) -> http::Response<Vec<u8>> {
         self.send(&self.request(op))
     }
+
+    /// Sends a `CreateCa` that must succeed; returns the new CA's tag.
+    pub fn create(&self, op: &CreateCa) -> String {
+        self.call(op).unwrap().info.ca_tag.unwrap()
+    }
+
+    /// Creates an EC256 root CA (see [`root_ca`]); returns its tag.
+    pub fn create_root(&self, alias: &str, cn: &str) -> String {
+        self.create(&root_ca(alias, cn))
+    }
+
+    /// Creates a pending EC256 sub CA (see [`pending_sub_ca`]); returns its tag.
+    pub fn create_pending_sub(&self, alias: &str, cn: &str) -> String {
+        self.create(&pending_sub_ca(alias, cn))
+    }
+}
+
+/// A `CreateCa` with only a common name in its X.509 parameters.
+pub fn ca_request(
+    ca_type: CaType,
+    alias: &str,
+    key_type: KeyType,
+    period: Period,
+    cn: impl Into<String>,
+) -> CreateCa {
+    CreateCa::builder()
+        .ca_type(ca_type)
+        .alias(alias)
+        .key_type(key_type)
+        .period(period)
+        .x509_parameters(X509Parameters::new(cn))
+        .build()
+        .unwrap()
+}
+
+/// A `CreateCa` of an EC256 root CA valid for the longest period, named `cn`.
+pub fn root_ca(alias: &str, cn: impl Into<String>) -> CreateCa {
+    ca_request(CaType::PrivateRoot, alias, KeyType::Ec256, Period::Max, cn)
+}
+
+/// A `CreateCa` of a pending EC256 sub CA valid for the longest period, named `cn`.
+pub fn pending_sub_ca(alias: &str, cn: impl Into<String>) -> CreateCa {
+    ca_request(CaType::PrivateSub, alias, KeyType::Ec256, Period::Max, cn)
 }
 
 /// The service code of a refusal, with its HTTP status.
