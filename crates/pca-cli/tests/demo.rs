@@ -79,19 +79,7 @@ fn demo_runs_the_whole_story_and_its_files_verify() {
 #[test]
 fn demo_text_output_names_each_step() {
     let sb = Sandbox::new();
-    let out = sb
-        .pca()
-        .args([
-            "--output",
-            "text",
-            "demo",
-            "--out-dir",
-            "d",
-            "--key-algorithm",
-            "p384",
-        ])
-        .output()
-        .unwrap();
+    let out = sb.text(&["demo", "--out-dir", "d", "--key-algorithm", "p384"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8(out.stdout).unwrap();
     for needle in [

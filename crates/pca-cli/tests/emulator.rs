@@ -4,7 +4,10 @@
 
 mod common;
 
-use common::{Remote, SECRET_KEY, fails_with, json_of, ok_json, stderr};
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use common::{Remote, SECRET_KEY, fails_with, json_of, ok_json, stderr, sub_csr_args};
 use serde_json::json;
 
 #[test]
@@ -230,6 +233,17 @@ fn sub_group_pending_sub_ca_signed_at_the_root_and_activated() {
     assert_eq!(v["path"].as_array().unwrap().len(), 3);
 }
 
+/// `pca verify --roots <roots> [--key <key>] <cert>` against `r`'s emulator.
+fn verify(r: &Remote, roots: PathBuf, key: Option<PathBuf>, cert: PathBuf) -> Command {
+    let mut cmd = r.pca();
+    cmd.args(["verify", "--roots"]).arg(roots);
+    if let Some(key) = key {
+        cmd.arg("--key").arg(key);
+    }
+    cmd.arg(cert);
+    cmd
+}
+
 #[test]
 fn sign_sub_csr_files_are_checked_by_both_verifiers() {
     let r = Remote::start();
@@ -274,12 +288,7 @@ fn sign_sub_csr_files_are_checked_by_both_verifiers() {
         assert_eq!(v["valid"], true, "{alg}");
         assert_eq!(v["method"], "webpki-probe-leaf", "{alg}");
         // Link by link, without the key.
-        let v = ok_json(
-            r.pca()
-                .args(["verify", "--roots"])
-                .arg(p("root.pem"))
-                .arg(p("fullchain.pem")),
-        );
+        let v = ok_json(&mut verify(&r, p("root.pem"), None, p("fullchain.pem")));
         assert_eq!(v["valid"], true, "{alg}");
         assert_eq!(v["method"], "signature-links", "{alg}");
         // openssl, as an independent verifier.
@@ -301,31 +310,33 @@ fn sign_sub_csr_files_are_checked_by_both_verifiers() {
             .args(["ca", "get", &other_root, "--out-dir", "o"]),
     );
     let out = fails_with(
-        r.pca()
-            .args(["verify", "--roots"])
-            .arg(other.path("o/cert.pem"))
-            .arg(r.path("sub-p256/fullchain.pem")),
+        &mut verify(
+            &r,
+            other.path("o/cert.pem"),
+            None,
+            r.path("sub-p256/fullchain.pem"),
+        ),
         6,
     );
     assert_eq!(json_of(&out)["valid"], false);
     let out = fails_with(
-        r.pca()
-            .args(["verify", "--roots"])
-            .arg(other.path("o/cert.pem"))
-            .arg("--key")
-            .arg(r.path("sub-p256/key.pem"))
-            .arg(r.path("sub-p256/fullchain.pem")),
+        &mut verify(
+            &r,
+            other.path("o/cert.pem"),
+            Some(r.path("sub-p256/key.pem")),
+            r.path("sub-p256/fullchain.pem"),
+        ),
         6,
     );
     assert_eq!(json_of(&out)["valid"], false);
     // The wrong key for the certificate: exit 6.
     let out = fails_with(
-        r.pca()
-            .args(["verify", "--roots"])
-            .arg(r.path("sub-p256/root.pem"))
-            .arg("--key")
-            .arg(r.path("sub-p384/key.pem"))
-            .arg(r.path("sub-p256/fullchain.pem")),
+        &mut verify(
+            &r,
+            r.path("sub-p256/root.pem"),
+            Some(r.path("sub-p384/key.pem")),
+            r.path("sub-p256/fullchain.pem"),
+        ),
         6,
     );
     assert!(stderr(&out).contains("not the certificate's private key"));
@@ -335,16 +346,7 @@ fn sign_sub_csr_files_are_checked_by_both_verifiers() {
 fn out_dir_is_never_overwritten_without_force_and_nothing_is_sent() {
     let r = Remote::start();
     let root = r.root("root-ca");
-    ok_json(r.pca().args([
-        "csr",
-        "new",
-        "--kind",
-        "ca",
-        "--cn",
-        "Sub",
-        "--out-dir",
-        "s",
-    ]));
+    ok_json(r.pca().args(sub_csr_args("s")));
     ok_json(r.pca().args([
         "sub",
         "sign",

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Sandbox, Trap, fails_with, json_of, ok_json, stderr};
+use common::{Sandbox, Trap, fails_with, json_of, ok_json, stderr, sub_csr_args};
 
 #[test]
 fn csr_new_makes_a_p256_leaf_key_and_csr_with_names() {
@@ -166,20 +166,7 @@ fn inspect_shows_a_csr_and_refuses_garbage() {
 #[test]
 fn text_output_is_readable() {
     let sb = Sandbox::new();
-    let out = sb
-        .pca()
-        .args([
-            "--output",
-            "text",
-            "csr",
-            "new",
-            "--cn",
-            "t.example",
-            "--out-dir",
-            ".",
-        ])
-        .output()
-        .unwrap();
+    let out = sb.text(&["csr", "new", "--cn", "t.example", "--out-dir", "."]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("subject:    CN=t.example"), "{text}");
@@ -315,16 +302,7 @@ fn an_unknown_profile_is_refused_with_the_profiles_there_and_nothing_sent() {
 fn bad_periods_are_refused_before_credentials_are_read_and_nothing_is_sent() {
     let sb = Sandbox::new();
     let trap = Trap::new();
-    ok_json(sb.pca().args([
-        "csr",
-        "new",
-        "--kind",
-        "ca",
-        "--cn",
-        "Sub",
-        "--out-dir",
-        ".",
-    ]));
+    ok_json(sb.pca().args(sub_csr_args(".")));
     for args in [
         vec![
             "ca", "create", "--type", "root", "--alias", "root1", "--days", "0", "--cn", "R",
@@ -532,16 +510,7 @@ fn a_transport_failure_exits_5_and_says_the_request_was_not_sent() {
 fn an_issuing_request_cut_off_is_not_resent_and_says_it_may_have_been_sent() {
     use std::io::Read;
     let sb = Sandbox::new();
-    ok_json(sb.pca().args([
-        "csr",
-        "new",
-        "--kind",
-        "ca",
-        "--cn",
-        "Sub",
-        "--out-dir",
-        ".",
-    ]));
+    ok_json(sb.pca().args(sub_csr_args(".")));
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let server = std::thread::spawn(move || {

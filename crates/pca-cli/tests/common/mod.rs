@@ -66,6 +66,15 @@ impl Sandbox {
         self.work.path().join(name)
     }
 
+    /// Runs `pca --output text <args>` and returns its output, whatever the exit.
+    pub fn text(&self, args: &[&str]) -> Output {
+        self.pca()
+            .args(["--output", "text"])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     /// Writes ~/.ncloud/configure in the sandbox.
     pub fn write_config(&self, text: &str) {
         let dir = self.home.path().join(".ncloud");
@@ -177,6 +186,20 @@ impl Trap {
             Err(e) => panic!("accept: {e}"),
         }
     }
+}
+
+/// The arguments of `pca csr new` for a CA key and CSR named `Sub`, written to `out_dir`.
+pub fn sub_csr_args(out_dir: &str) -> [&str; 8] {
+    [
+        "csr",
+        "new",
+        "--kind",
+        "ca",
+        "--cn",
+        "Sub",
+        "--out-dir",
+        out_dir,
+    ]
 }
 
 /// Runs `cmd`, expects exit 0, returns its JSON document.
