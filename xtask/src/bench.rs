@@ -704,8 +704,8 @@ mod measure {
              no span) lands where pca-async does: what separates pca-async from the baseline is\n\
              the core's work, not the transport's. Making that work cheaper (building a Sign Sub\n\
              CSR request 1.8 → 0.8 µs, parsing its answer 3.4 → 1.9 µs: see Core) brought pca-async\n\
-             from 0.84× / 0.75× to the figures above (two consecutive runs: 0.91× / 0.81× and\n\
-             0.91× / 0.85×). The instruction counts that follow were taken before that change.\n\
+             from 0.84× / 0.75× to the figures above (three consecutive runs: 0.91× / 0.81×,\n\
+             0.91× / 0.85× and 0.99× / 0.83×). The instruction counts that follow were taken before that change.\n\
              Under callgrind (sequential, per call:\n\
              `bench-transports profile <async|core|baseline> <calls>`\n\
              at 200 and 1200 calls, the difference over 1000) the async client runs about 117 000\n\
