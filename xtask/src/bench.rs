@@ -199,6 +199,26 @@ mod measure {
     }
 
     impl Setup {
+        /// The Sign Sub CSR call every candidate makes (the 1.4 KB CSR of pca-core's test data)
+        /// against the fixed server at `addr`.
+        fn for_server(addr: SocketAddr) -> Result<Setup, String> {
+            let endpoint = Endpoint::parse(&format!("http://{addr}")).map_err(|e| e.to_string())?;
+            let csr_path = workspace_root().join("crates/pca-core/tests/data/sub-ca.csr.pem");
+            let csr = std::fs::read_to_string(&csr_path)
+                .map_err(|e| format!("{}: {e}", csr_path.display()))?;
+            Ok(Setup {
+                endpoint,
+                credentials: Credentials::new("bench-access-key", "bench-secret-key")
+                    .map_err(|e| e.to_string())?,
+                op: SignSubCsr::new(
+                    "a1b2c3d4-e5f6a7b8",
+                    Period::days(1825).map_err(|e| e.to_string())?,
+                    csr,
+                )
+                .map_err(|e| e.to_string())?,
+            })
+        }
+
         fn client_blocking(&self) -> Result<pca_blocking::Client, String> {
             pca_blocking::Client::builder()
                 .endpoint(self.endpoint.clone())
@@ -322,22 +342,7 @@ mod measure {
 
     fn measure() -> Result<Vec<Row>, String> {
         let server = FixedServer::start(fixed_answer()?)?;
-        let endpoint =
-            Endpoint::parse(&format!("http://{}", server.addr)).map_err(|e| e.to_string())?;
-        let csr_path = workspace_root().join("crates/pca-core/tests/data/sub-ca.csr.pem");
-        let csr = std::fs::read_to_string(&csr_path)
-            .map_err(|e| format!("{}: {e}", csr_path.display()))?;
-        let setup = Arc::new(Setup {
-            endpoint,
-            credentials: Credentials::new("bench-access-key", "bench-secret-key")
-                .map_err(|e| e.to_string())?,
-            op: SignSubCsr::new(
-                "a1b2c3d4-e5f6a7b8",
-                Period::days(1825).map_err(|e| e.to_string())?,
-                csr,
-            )
-            .map_err(|e| e.to_string())?,
-        });
+        let setup = Arc::new(Setup::for_server(server.addr)?);
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -592,22 +597,7 @@ mod measure {
     fn profile(which: &str, calls: usize) -> Result<(), String> {
         let calls = calls.min(PROFILE_MAX_CALLS);
         let server = FixedServer::start(fixed_answer()?)?;
-        let endpoint =
-            Endpoint::parse(&format!("http://{}", server.addr)).map_err(|e| e.to_string())?;
-        let csr_path = workspace_root().join("crates/pca-core/tests/data/sub-ca.csr.pem");
-        let csr = std::fs::read_to_string(&csr_path)
-            .map_err(|e| format!("{}: {e}", csr_path.display()))?;
-        let setup = Setup {
-            endpoint,
-            credentials: Credentials::new("bench-access-key", "bench-secret-key")
-                .map_err(|e| e.to_string())?,
-            op: SignSubCsr::new(
-                "a1b2c3d4-e5f6a7b8",
-                Period::days(1825).map_err(|e| e.to_string())?,
-                csr,
-            )
-            .map_err(|e| e.to_string())?,
-        };
+        let setup = Setup::for_server(server.addr)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()

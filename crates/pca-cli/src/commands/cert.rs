@@ -79,16 +79,7 @@ pub(crate) fn run(cmd: &CertCommand, ctx: &Ctx<'_>) -> Result<Report> {
             let api = ctx.api()?;
             ctx.ui.step(format!("Sign End CSR at CA {}", tag.tag));
             let signed = api.call(&op)?;
-            let mut text = signed_text(&signed);
-            let files = render::write(
-                out,
-                &cert_files(&signed.certificate, &signed.ca_chain),
-                signed.serial_no.as_deref(),
-            )?;
-            Ok(Report::new(
-                with_files(signed_json(&signed), &mut text, files),
-                text,
-            ))
+            render::signed_report(out, &signed)
         }
         CertCommand::List { tag, page } => {
             let first = match page {

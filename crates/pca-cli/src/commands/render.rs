@@ -115,6 +115,24 @@ pub(crate) fn signed_json(s: &SignedCertificate) -> Value {
 }
 
 /// A signed certificate as text.
+/// The report of a signing call (Sign Sub CSR, Sign End CSR): the certificate and its chain,
+/// written to `out` when an output directory was given.
+pub(crate) fn signed_report(
+    out: &OutDirArgs,
+    signed: &SignedCertificate,
+) -> Result<crate::output::Report> {
+    let mut text = signed_text(signed);
+    let files = write(
+        out,
+        &cert_files(&signed.certificate, &signed.ca_chain),
+        signed.serial_no.as_deref(),
+    )?;
+    Ok(crate::output::Report::new(
+        with_files(signed_json(signed), &mut text, files),
+        text,
+    ))
+}
+
 pub(crate) fn signed_text(s: &SignedCertificate) -> String {
     let cert = PemCert::new(&s.certificate);
     let mut t = String::new();

@@ -3,9 +3,7 @@
 use pca_core::operations::{ActivateSubCa, GetSubCsr, SignSubCsr};
 use serde_json::json;
 
-use super::render::{
-    self, ca_json, ca_text, cert_files, read_pem, signed_json, signed_text, with_files,
-};
+use super::render::{self, ca_json, ca_text, read_pem};
 use super::{Ctx, period};
 use crate::cli::SubCommand;
 use crate::exit::Result;
@@ -52,16 +50,7 @@ pub(crate) fn run(cmd: &SubCommand, ctx: &Ctx<'_>) -> Result<Report> {
             let api = ctx.api()?;
             ctx.ui.step(format!("Sign Sub CSR at CA {}", tag.tag));
             let signed = api.call(&op)?;
-            let mut text = signed_text(&signed);
-            let files = render::write(
-                out,
-                &cert_files(&signed.certificate, &signed.ca_chain),
-                signed.serial_no.as_deref(),
-            )?;
-            Ok(Report::new(
-                with_files(signed_json(&signed), &mut text, files),
-                text,
-            ))
+            render::signed_report(out, &signed)
         }
         SubCommand::Activate { tag, cert, chain } => {
             let cert_pem = read_pem(cert, "certificate file")?;
