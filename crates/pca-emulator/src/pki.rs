@@ -33,32 +33,44 @@ impl From<rcgen::Error> for PkiError {
     }
 }
 
-/// The `rcgen` signature algorithm of a CA key type.
-pub(crate) fn algorithm(kt: KeyType) -> &'static SignatureAlgorithm {
+/// The `rcgen` signature algorithm of a CA key type. ring, the default crypto library, has no
+/// P-521: EC521 needs the `ec521` feature (rcgen on aws-lc-rs).
+fn algorithm(kt: KeyType) -> Result<&'static SignatureAlgorithm, PkiError> {
     match kt {
-        KeyType::Rsa2048 | KeyType::Rsa4096 => &rcgen::PKCS_RSA_SHA256,
-        KeyType::Ec256 => &rcgen::PKCS_ECDSA_P256_SHA256,
-        KeyType::Ec521 => &rcgen::PKCS_ECDSA_P521_SHA512,
+        KeyType::Rsa2048 | KeyType::Rsa4096 => Ok(&rcgen::PKCS_RSA_SHA256),
+        KeyType::Ec256 => Ok(&rcgen::PKCS_ECDSA_P256_SHA256),
+        #[cfg(feature = "ec521")]
+        KeyType::Ec521 => Ok(&rcgen::PKCS_ECDSA_P521_SHA512),
+        #[cfg(not(feature = "ec521"))]
+        KeyType::Ec521 => Err(PkiError::new(
+            "EC521 keys need the emulator built with its `ec521` feature",
+        )),
     }
 }
 
 /// Makes a new key of type `kt`.
 pub(crate) fn generate_key(kt: KeyType) -> Result<KeyPair, PkiError> {
-    let key = match kt {
-        KeyType::Rsa2048 => {
-            KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_2048)?
-        }
-        KeyType::Rsa4096 => {
-            KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, rcgen::RsaKeySize::_4096)?
-        }
-        KeyType::Ec256 | KeyType::Ec521 => KeyPair::generate_for(algorithm(kt))?,
-    };
-    Ok(key)
+    match kt {
+        KeyType::Rsa2048 => generate_rsa(2048),
+        KeyType::Rsa4096 => generate_rsa(4096),
+        KeyType::Ec256 | KeyType::Ec521 => Ok(KeyPair::generate_for(algorithm(kt)?)?),
+    }
+}
+
+/// A new RSA key of `bits` bits. ring signs with RSA keys but cannot make them: the pure-Rust
+/// `rsa` crate makes the key, handed to rcgen as PKCS#8.
+fn generate_rsa(bits: usize) -> Result<KeyPair, PkiError> {
+    use rsa::pkcs8::EncodePrivateKey;
+    let fail = |e: &dyn std::fmt::Display| PkiError::new(format!("RSA key generation: {e}"));
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, bits).map_err(|e| fail(&e))?;
+    let der = key.to_pkcs8_der().map_err(|e| fail(&e))?;
+    // An RSA PKCS#8 key loads as PKCS_RSA_SHA256 under both of rcgen's crypto libraries.
+    Ok(KeyPair::try_from(der.as_bytes())?)
 }
 
 /// Loads a stored key of type `kt` (PKCS#8 PEM).
 pub(crate) fn load_key(kt: KeyType, pem: &str) -> Result<KeyPair, PkiError> {
-    Ok(KeyPair::from_pem_and_sign_algo(pem, algorithm(kt))?)
+    Ok(KeyPair::from_pem_and_sign_algo(pem, algorithm(kt)?)?)
 }
 
 /// The public-key algorithm name the service reports (`RSA`, `EC`, `Ed25519`).
