@@ -2,7 +2,7 @@
 
 use rcgen::{
     CertificateParams, CustomExtension, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    KeyPair, KeyUsagePurpose, RsaKeySize, SanType,
+    KeyPair, KeyUsagePurpose, SanType,
 };
 use serde_json::json;
 
@@ -37,17 +37,21 @@ pub(crate) fn generate_key(alg: KeyAlgorithm) -> Result<KeyPair> {
         KeyAlgorithm::P256 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256),
         KeyAlgorithm::P384 => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384),
         KeyAlgorithm::Ed25519 => KeyPair::generate_for(&rcgen::PKCS_ED25519),
-        KeyAlgorithm::Rsa2048 => {
-            KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_2048)
-        }
-        KeyAlgorithm::Rsa3072 => {
-            KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_3072)
-        }
-        KeyAlgorithm::Rsa4096 => {
-            KeyPair::generate_rsa_for(&rcgen::PKCS_RSA_SHA256, RsaKeySize::_4096)
-        }
+        KeyAlgorithm::Rsa2048 => return generate_rsa(2048),
+        KeyAlgorithm::Rsa3072 => return generate_rsa(3072),
+        KeyAlgorithm::Rsa4096 => return generate_rsa(4096),
     };
     key.map_err(|e| CliError::local(format!("cannot make the key: {e}")))
+}
+
+/// A new RSA key of `bits` bits. ring, pca's one crypto library, signs with RSA keys but cannot
+/// make them: the pure-Rust `rsa` crate makes the key, handed to rcgen as PKCS#8.
+fn generate_rsa(bits: usize) -> Result<KeyPair> {
+    use rsa::pkcs8::EncodePrivateKey;
+    let fail = |e: &dyn std::fmt::Display| CliError::local(format!("cannot make the key: {e}"));
+    let key = rsa::RsaPrivateKey::new(&mut rsa::rand_core::OsRng, bits).map_err(|e| fail(&e))?;
+    let der = key.to_pkcs8_der().map_err(|e| fail(&e))?;
+    KeyPair::try_from(der.as_bytes()).map_err(|e| fail(&e))
 }
 
 /// The DER content of basicConstraints `CA:TRUE` with an optional path length.

@@ -228,6 +228,11 @@ fn describe(e: &webpki::Error) -> String {
         E::CertNotValidYet { .. } => "a certificate on the path is not valid yet".to_owned(),
         E::CertRevoked => "the certificate is revoked".to_owned(),
         E::InvalidSignatureForPublicKey => "a signature on the path does not verify".to_owned(),
+        #[cfg(not(feature = "ec521"))]
+        E::UnsupportedSignatureAlgorithmContext(_)
+        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
+            format!("{e:?} (P-521 signatures need pca built with the `ec521` feature)")
+        }
         other => format!("{other:?}"),
     }
 }
