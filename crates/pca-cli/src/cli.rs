@@ -16,6 +16,8 @@ Exit codes:
   5  transport failure (connect, TLS, timeout); the message says whether the request may have been sent
   6  verification failed (pca verify, pca demo)
   7  the server's answer could not be understood
+  8  the service issued a certificate that does not match the request (another key, not a CA,
+     wrong issuer or chain, validity outside the period); nothing was written: revoke that serial
 
 Credentials (NCP's conventions; nothing is needed with --local or for demo):
   1. NCLOUD_ACCESS_KEY and NCLOUD_SECRET_KEY (or NCLOUD_ACCESS_KEY_ID and NCLOUD_SECRET_ACCESS_KEY);

@@ -10,6 +10,7 @@
 //! | 5 | transport failure; the message says whether the request may have been sent |
 //! | 6 | verification failed |
 //! | 7 | the server's answer could not be understood |
+//! | 8 | the service issued a certificate that does not match the request; nothing was written |
 
 use std::fmt;
 
@@ -30,6 +31,9 @@ pub(crate) enum Kind {
     Verify,
     /// Exit 7: an answer that could not be understood.
     BadAnswer,
+    /// Exit 8: a signing answer that does not match its request (the service did issue a
+    /// certificate; nothing was written).
+    Mismatch,
 }
 
 impl Kind {
@@ -43,6 +47,7 @@ impl Kind {
             Kind::Transport => 5,
             Kind::Verify => 6,
             Kind::BadAnswer => 7,
+            Kind::Mismatch => 8,
         }
     }
 
@@ -56,6 +61,7 @@ impl Kind {
             Kind::Transport => "transport",
             Kind::Verify => "verification-failed",
             Kind::BadAnswer => "bad-answer",
+            Kind::Mismatch => "answer-mismatch",
         }
     }
 }
@@ -153,6 +159,7 @@ impl From<pca_core::Error> for CliError {
             E::Credentials(c) => return c.clone().into(),
             E::Endpoint(p) => return p.clone().into(),
             E::Api(_) | E::ClockSkew { .. } => CliError::new(Kind::Refused, e.to_string()),
+            E::AnswerMismatch(m) => return mismatch(m),
             _ => CliError::new(Kind::BadAnswer, e.to_string()),
         };
         if let Some(api) = e.api_error() {
@@ -172,6 +179,24 @@ impl From<pca_core::Error> for CliError {
     }
 }
 
+/// A signing answer that does not match its request: exit 8, the serial to revoke.
+fn mismatch(m: &pca_core::AnswerMismatch) -> CliError {
+    let serial = m.serial.as_deref().unwrap_or("SERIAL");
+    let mut err = CliError::new(Kind::Mismatch, m.to_string())
+        .detail("caTag", m.ca_tag.as_str())
+        .detail("operation", m.operation)
+        .detail("mismatch", m.problem.to_string())
+        .hint("nothing was written: the certificate the service returned was not used")
+        .hint(format!(
+            "revoke it: `pca cert revoke {} {serial}`, then try again (and report the answer to the service's operator)",
+            m.ca_tag
+        ));
+    if let Some(s) = &m.serial {
+        err = err.detail("serialNo", s.as_str());
+    }
+    err
+}
+
 /// Shorthand for results of commands.
 pub(crate) type Result<T, E = CliError> = std::result::Result<T, E>;
 
@@ -189,10 +214,11 @@ mod tests {
             Kind::Transport,
             Kind::Verify,
             Kind::BadAnswer,
+            Kind::Mismatch,
         ];
         let mut codes: Vec<u8> = kinds.iter().map(|k| k.code()).collect();
         codes.dedup();
-        assert_eq!(codes, vec![1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(codes, vec![1, 2, 3, 4, 5, 6, 7, 8]);
     }
 
     #[test]

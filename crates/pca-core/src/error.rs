@@ -8,6 +8,7 @@ use std::fmt;
 
 use http::StatusCode;
 
+use crate::answer::AnswerMismatch;
 use crate::codes::{GatewayErrorCode, ServiceCode};
 
 /// Every failure the core can report.
@@ -49,6 +50,11 @@ pub enum Error {
     /// The answer was JSON but not in a shape the client understands.
     #[error("{0}")]
     Decode(Box<DecodeError>),
+    /// A signing answer that does not match its request (another key, not a CA, a chain that
+    /// does not link, validity outside the period…). The service did issue a certificate: its
+    /// serial is in the error; revoke it. Never retried.
+    #[error("{0}")]
+    AnswerMismatch(Box<AnswerMismatch>),
 }
 
 /// Longest body excerpt (in characters) that errors carry for display.
@@ -85,6 +91,18 @@ impl Error {
 impl From<ApiError> for Error {
     fn from(e: ApiError) -> Self {
         Error::Api(Box::new(e))
+    }
+}
+
+impl From<AnswerMismatch> for Error {
+    fn from(e: AnswerMismatch) -> Self {
+        Error::AnswerMismatch(Box::new(e))
+    }
+}
+
+impl From<Box<AnswerMismatch>> for Error {
+    fn from(e: Box<AnswerMismatch>) -> Self {
+        Error::AnswerMismatch(e)
     }
 }
 

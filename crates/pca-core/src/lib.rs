@@ -30,6 +30,7 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+pub mod answer;
 mod chain;
 pub mod codes;
 pub mod credentials;
@@ -48,6 +49,7 @@ pub mod types;
 #[cfg(feature = "x509")]
 pub mod x509;
 
+pub use answer::{AnswerMismatch, Mismatch};
 pub use codes::{GatewayErrorCode, ServiceCode};
 pub use credentials::{ConfigFile, Credentials, SecretKey};
 pub use endpoint::{Endpoint, Site};

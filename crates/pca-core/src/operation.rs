@@ -5,6 +5,7 @@ use http::{HeaderValue, Method};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
+use crate::answer::AnswerMismatch;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::Error;
@@ -99,6 +100,20 @@ pub trait Operation {
             credentials,
             timestamp,
         )
+    }
+
+    /// Checks a parsed answer against this request, at `now` (see [`crate::answer`]).
+    ///
+    /// The signing operations (Sign Sub CSR, Sign End CSR, Issue End Cert) check their answer
+    /// with the `x509` feature; every other operation, and every operation without the feature,
+    /// accepts any answer. The clients call it before they return an answer, unless answer
+    /// checks are turned off on their builder.
+    fn check_answer(
+        &self,
+        _output: &Self::Output,
+        _now: Timestamp,
+    ) -> Result<(), Box<AnswerMismatch>> {
+        Ok(())
     }
 
     /// Parses the answer to a request signed at `sent_at` (used to detect clock skew).

@@ -235,6 +235,16 @@ impl<C> ClientBuilder<C> {
         self
     }
 
+    /// Whether signing answers are checked against their requests before they are returned
+    /// (default `true`; see [`pca_core::answer`]): the certificate's key, CA flag, issuer,
+    /// chain and validity. A mismatch is
+    /// [`pca_core::Error::AnswerMismatch`] and is never retried. Turn it off only to accept
+    /// answers that the checks refuse on purpose (a test double with fixed certificates).
+    pub fn answer_checks(mut self, enabled: bool) -> Self {
+        self.settings.answer_checks = enabled;
+        self
+    }
+
     /// The clock used to sign requests (default the system clock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.settings.clock = Arc::new(clock);

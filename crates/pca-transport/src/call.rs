@@ -120,6 +120,19 @@ impl<'a, O: Operation> Call<'a, O> {
         Ok(request)
     }
 
+    /// An answer, checked against the request when the configuration says so. A mismatch
+    /// ends the call: the service issued something, and sending again would issue again.
+    fn checked(&self, output: O::Output) -> Step<O::Output> {
+        if self.config.answer_checks() {
+            if let Err(mismatch) = self.operation.check_answer(&output, self.config.now()) {
+                tracing::warn!(error = %mismatch, "the answer does not match the request");
+                return Step::Fail(Error::Core(mismatch.into()));
+            }
+        }
+        tracing::debug!("answered");
+        Step::Done(output)
+    }
+
     /// Takes the result of the attempt's exchange (the whole answer, or why there was none)
     /// and says what to do next.
     pub fn finish_attempt(
@@ -138,10 +151,7 @@ impl<'a, O: Operation> Call<'a, O> {
             Ok(response) => {
                 self.span.record("status", response.status().as_u16());
                 let err = match O::parse_response(&response, self.signed_at) {
-                    Ok(output) => {
-                        tracing::debug!("answered");
-                        return Step::Done(output);
-                    }
+                    Ok(output) => return self.checked(output),
                     Err(err) => err,
                 };
                 if let pca_core::Error::ClockSkew { skew, .. } = &err {

@@ -104,6 +104,11 @@ impl Config {
         tls::root_certificates(&self.settings)
     }
 
+    /// Whether signing answers are checked against their requests (default `true`).
+    pub fn answer_checks(&self) -> bool {
+        self.settings.answer_checks
+    }
+
     /// The time to sign a request at: the clock plus the offset learnt from the gateway.
     pub fn now(&self) -> Timestamp {
         Timestamp::from_system_time(self.settings.clock.now()).offset_by(self.clock_offset_ms())

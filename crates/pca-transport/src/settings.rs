@@ -62,6 +62,7 @@ pub(crate) struct Settings {
     pub(crate) webpki_roots: bool,
     pub(crate) native_roots: bool,
     pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) answer_checks: bool,
 }
 
 impl Default for Settings {
@@ -78,6 +79,7 @@ impl Default for Settings {
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             retry_policy: RetryPolicy::new(),
+            answer_checks: true,
             proxy: ProxySetting::FromEnv,
             extra_roots_pem: Vec::new(),
             webpki_roots: true,

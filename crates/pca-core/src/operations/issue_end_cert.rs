@@ -18,6 +18,8 @@ use crate::types::{CaTag, KeyType, Period, X509Parameters};
 pub struct IssueEndCert {
     ca_tag: CaTag,
     body: Body,
+    /// The period in days, for the answer check (`None`: the service's default or `MAX`).
+    period_days: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,6 +62,11 @@ impl IssueEndCert {
     pub fn ca_tag(&self) -> &CaTag {
         &self.ca_tag
     }
+
+    /// The subject and alternative names asked for.
+    pub fn x509_parameters(&self) -> &X509Parameters {
+        &self.body.x509_parameters
+    }
 }
 
 impl IssueEndCertBuilder {
@@ -101,6 +108,10 @@ impl IssueEndCertBuilder {
         let period = self.period.map(Period::validate).transpose()?;
         Ok(IssueEndCert {
             ca_tag,
+            period_days: match period {
+                Some(Period::Days(d)) => Some(d),
+                _ => None,
+            },
             body: Body {
                 key_type: self.key_type,
                 period: period.map(Period::to_wire),
@@ -134,6 +145,26 @@ impl Operation for IssueEndCert {
 
     fn body(&self) -> Option<Vec<u8>> {
         Some(json_body(&self.body))
+    }
+
+    /// The private key is the certificate's key, the certificate is issued by the chain's
+    /// first certificate, the chain links to a self-signed root, and the validity lies within
+    /// `now` and `now` + the period ([`crate::answer`]).
+    #[cfg(feature = "x509")]
+    fn check_answer(
+        &self,
+        output: &IssuedCertificate,
+        now: crate::Timestamp,
+    ) -> Result<(), Box<crate::AnswerMismatch>> {
+        let expected = crate::answer::Expected {
+            operation: Self::INFO.name,
+            ca_tag: self.ca_tag.as_str(),
+            csr_pem: None,
+            private_key: Some(&output.private_key),
+            ca: false,
+            period_days: self.period_days,
+        };
+        crate::answer::check_signed(&expected, &output.signed, now)
     }
 
     fn parse_data(data: Data<'_>) -> Result<IssuedCertificate, DataError> {

@@ -17,6 +17,8 @@ use crate::types::{CaTag, Period};
 pub struct SignEndCsr {
     ca_tag: CaTag,
     body: Body,
+    /// The period in days, for the answer check (`None`: the service's default).
+    period_days: Option<u16>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -37,18 +39,34 @@ impl SignEndCsr {
                 csr_pem: normalize_csr("csrPem", csr_pem.as_ref())?,
                 period: None,
             },
+            period_days: None,
         })
     }
 
     /// Asks for a validity period (1..=3650 days; `MAX` is not documented for this call).
     pub fn with_period(mut self, period: Period) -> Result<Self, InvalidInput> {
-        self.body.period = Some(period.days_only(Self::INFO.name)?.to_wire());
+        let period = period.days_only(Self::INFO.name)?;
+        self.body.period = Some(period.to_wire());
+        self.period_days = match period {
+            Period::Days(d) => Some(d),
+            Period::Max => None,
+        };
         Ok(self)
     }
 
     /// The signing CA.
     pub fn ca_tag(&self) -> &CaTag {
         &self.ca_tag
+    }
+
+    /// The CSR as it will be sent.
+    pub fn csr_pem(&self) -> &str {
+        &self.body.csr_pem
+    }
+
+    /// The period asked for, in days (`None`: the service's default).
+    pub fn period_days(&self) -> Option<u16> {
+        self.period_days
     }
 }
 
@@ -73,6 +91,26 @@ impl Operation for SignEndCsr {
         let wire: SignedWire = data.decode()?;
         wire.into_signed()
             .map_err(|m| DataError::at("certificate", m))
+    }
+
+    /// The certificate is the CSR's key, issued by the chain's first certificate, the chain
+    /// links to a self-signed root, and the validity lies within `now` and `now` + the period
+    /// ([`crate::answer`]).
+    #[cfg(feature = "x509")]
+    fn check_answer(
+        &self,
+        output: &SignedCertificate,
+        now: crate::Timestamp,
+    ) -> Result<(), Box<crate::AnswerMismatch>> {
+        let expected = crate::answer::Expected {
+            operation: Self::INFO.name,
+            ca_tag: self.ca_tag.as_str(),
+            csr_pem: Some(&self.body.csr_pem),
+            private_key: None,
+            ca: false,
+            period_days: self.period_days,
+        };
+        crate::answer::check_signed(&expected, output, now)
     }
 
     fn parse_usual(response: &http::Response<Vec<u8>>) -> Option<SignedCertificate> {

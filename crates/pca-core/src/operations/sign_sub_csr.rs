@@ -18,6 +18,8 @@ use crate::types::{CaTag, Period};
 pub struct SignSubCsr {
     ca_tag: CaTag,
     body: Body,
+    /// The period in days, for the answer check.
+    period_days: u16,
     /// `body` serialized once: the CSR's JSON escaping is not redone for every attempt.
     json: Vec<u8>,
 }
@@ -44,6 +46,10 @@ impl SignSubCsr {
     ) -> Result<Self, InvalidInput> {
         let ca_tag = CaTag::new(ca_tag.as_ref())?;
         let period = period.days_only(Self::INFO.name)?;
+        let period_days = match period {
+            Period::Days(d) => d,
+            Period::Max => Period::MAX_DAYS,
+        };
         let csr_pem = normalize_csr("csrPem", csr_pem.as_ref())?;
         let body = Body {
             period: period.to_wire(),
@@ -51,6 +57,7 @@ impl SignSubCsr {
         };
         Ok(SignSubCsr {
             ca_tag,
+            period_days,
             json: json_body(&body),
             body,
         })
@@ -64,6 +71,11 @@ impl SignSubCsr {
     /// The CSR as it will be sent.
     pub fn csr_pem(&self) -> &str {
         &self.body.csr_pem
+    }
+
+    /// The period asked for, in days.
+    pub fn period_days(&self) -> u16 {
+        self.period_days
     }
 }
 
@@ -88,6 +100,26 @@ impl Operation for SignSubCsr {
         let wire: SignedWire = data.decode()?;
         wire.into_signed()
             .map_err(|m| DataError::at("certificate", m))
+    }
+
+    /// The certificate is the CSR's key, a CA, issued by the chain's first certificate, the
+    /// chain links to a self-signed root, and the validity lies within `now` and `now` + the
+    /// period ([`crate::answer`]).
+    #[cfg(feature = "x509")]
+    fn check_answer(
+        &self,
+        output: &SignedCertificate,
+        now: crate::Timestamp,
+    ) -> Result<(), Box<crate::AnswerMismatch>> {
+        let expected = crate::answer::Expected {
+            operation: Self::INFO.name,
+            ca_tag: self.ca_tag.as_str(),
+            csr_pem: Some(&self.body.csr_pem),
+            private_key: None,
+            ca: true,
+            period_days: Some(self.period_days),
+        };
+        crate::answer::check_signed(&expected, output, now)
     }
 
     fn parse_usual(response: &http::Response<Vec<u8>>) -> Option<SignedCertificate> {
