@@ -23,6 +23,7 @@
 //! [`Credentials::from_env_or_file`] is the thin layer that reads the process environment and
 //! the file.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -302,59 +303,71 @@ impl ConfigFile {
     ///
     /// Section names `[name]` and `[profile name]` both name profile `name`; keys before any
     /// section header (the older flat file) belong to `DEFAULT`. Keys are case-insensitive;
-    /// values are taken verbatim (no escapes), surrounding quotes removed.
+    /// values are taken verbatim (no escapes, no inline comments), surrounding quotes removed.
+    /// Lines starting with `#` or `;` are comments. A header without its `]` or a line that is
+    /// neither a header, a comment nor `key = value` (or `key: value`) is
+    /// [`CredentialsError::ConfigSyntax`], naming the line but never its content.
+    ///
+    /// The file format is the small INI subset that `ncloud configure` writes, read by a
+    /// parser of its own (linear in the text) rather than a general INI crate, which would
+    /// bring ten more crates into every build of this one.
     pub fn parse(path: &str, text: &str) -> Result<Self, CredentialsError> {
-        let opt = ini::ParseOption {
-            enabled_escape: false,
-            enabled_quote: true,
-            ..ini::ParseOption::default()
+        let syntax = |line: usize, message: &str| CredentialsError::ConfigSyntax {
+            path: path.to_owned(),
+            message: format!("line {line}: {message}"),
         };
-        let doc =
-            ini::Ini::load_from_str_opt(text, opt).map_err(|e| CredentialsError::ConfigSyntax {
-                path: path.to_owned(),
-                message: e.to_string(),
-            })?;
         let mut profiles: Vec<Profile> = Vec::new();
-        for (section, props) in doc.iter() {
-            let name = match section {
-                None => DEFAULT_PROFILE.to_owned(),
-                Some(s) => {
-                    let s = s.trim();
-                    let s = s.strip_prefix("profile ").map(str::trim).unwrap_or(s);
-                    if s.eq_ignore_ascii_case(DEFAULT_PROFILE) {
-                        DEFAULT_PROFILE.to_owned()
-                    } else {
-                        s.to_owned()
-                    }
-                }
-            };
-            if section.is_none() && props.is_empty() {
+        // Profile name → index in `profiles`: a file of many headers stays linear.
+        let mut index: HashMap<String, usize> = HashMap::new();
+        // The profile being filled: `None` until a header or a key is seen.
+        let mut current: Option<usize> = None;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        for (n, line) in text.lines().enumerate() {
+            let line_no = n + 1;
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
                 continue;
             }
-            let idx = match profiles.iter().position(|p| p.name == name) {
+            if let Some(rest) = line.strip_prefix('[') {
+                let section = rest
+                    .strip_suffix(']')
+                    .ok_or_else(|| syntax(line_no, "a section header needs its closing `]`"))?
+                    .trim();
+                let section = section
+                    .strip_prefix("profile ")
+                    .map(str::trim)
+                    .unwrap_or(section);
+                if section.is_empty() {
+                    return Err(syntax(line_no, "a section header needs a name"));
+                }
+                current = Some(profile_index(&mut profiles, &mut index, section));
+                continue;
+            }
+            let Some(sep) = line.find(['=', ':']) else {
+                return Err(syntax(line_no, "expected `key = value`"));
+            };
+            let key = line[..sep].trim();
+            if key.is_empty() {
+                return Err(syntax(line_no, "a key is missing before `=`"));
+            }
+            let value = unquote(line[sep + 1..].trim());
+            let idx = match current {
                 Some(i) => i,
                 None => {
-                    profiles.push(Profile {
-                        name,
-                        access_key: None,
-                        secret_key: None,
-                        api_url: None,
-                    });
-                    profiles.len() - 1
+                    let i = profile_index(&mut profiles, &mut index, DEFAULT_PROFILE);
+                    current = Some(i);
+                    i
                 }
             };
+            if value.is_empty() {
+                continue;
+            }
             let profile = &mut profiles[idx];
-            for (key, value) in props.iter() {
-                let value = value.trim();
-                if value.is_empty() {
-                    continue;
-                }
-                match key.trim().to_ascii_lowercase().as_str() {
-                    FILE_ACCESS_KEY => profile.access_key = Some(value.to_owned()),
-                    FILE_SECRET_KEY => profile.secret_key = Some(SecretKey::new(value)),
-                    "ncloud_api_url" => profile.api_url = Some(value.to_owned()),
-                    _ => {}
-                }
+            match key.to_ascii_lowercase().as_str() {
+                FILE_ACCESS_KEY => profile.access_key = Some(value.to_owned()),
+                FILE_SECRET_KEY => profile.secret_key = Some(SecretKey::new(value)),
+                "ncloud_api_url" => profile.api_url = Some(value.to_owned()),
+                _ => {}
             }
         }
         Ok(ConfigFile {
@@ -404,6 +417,40 @@ impl ConfigFile {
             })?;
         Credentials::from_source(access, secret.expose_secret().to_owned(), &source)
     }
+}
+
+/// The index of profile `name` in `profiles`, added when new (`DEFAULT` matches any case).
+fn profile_index(
+    profiles: &mut Vec<Profile>,
+    index: &mut HashMap<String, usize>,
+    name: &str,
+) -> usize {
+    let name = if name.eq_ignore_ascii_case(DEFAULT_PROFILE) {
+        DEFAULT_PROFILE
+    } else {
+        name
+    };
+    if let Some(&i) = index.get(name) {
+        return i;
+    }
+    index.insert(name.to_owned(), profiles.len());
+    profiles.push(Profile {
+        name: name.to_owned(),
+        access_key: None,
+        secret_key: None,
+        api_url: None,
+    });
+    profiles.len() - 1
+}
+
+/// `value` without one pair of surrounding double or single quotes.
+fn unquote(value: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = value.strip_prefix(q).and_then(|v| v.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    value
 }
 
 /// The whole chain as a pure function: explicit `profile` (or `NCLOUD_PROFILE`), environment

@@ -281,3 +281,51 @@ fn endpoints() {
         "https://pca.apigw.ntruss.com/ext/t1/ocsp"
     );
 }
+
+#[test]
+fn configuration_file_syntax() {
+    // Comments, CRLF, a byte-order mark, `:` as separator, quotes, values kept verbatim.
+    let text = "\u{feff}# written by ncloud configure\r\n\
+        ; another comment\r\n\
+        [default]\r\n\
+        ncloud_access_key_id: 'AK#1'\r\n\
+        ncloud_secret_access_key = SK;=x \r\n\
+        \r\n\
+        [ profile  ops ]\n\
+        ncloud_access_key_id=AK_OPS\n\
+        [ops]\n\
+        ncloud_secret_access_key=\"SK_OPS\"\n\
+        ncloud_access_key_id=\n";
+    let file = ConfigFile::parse("f", text).unwrap();
+    let names: Vec<&str> = file.profiles().iter().map(|p| p.name()).collect();
+    assert_eq!(names, ["DEFAULT", "ops"]);
+    let d = file.credentials("DEFAULT").unwrap();
+    assert_eq!(d.access_key(), "AK#1");
+    assert_eq!(d.secret_key().expose_secret(), "SK;=x");
+    // A section named twice is one profile; an empty value does not erase an earlier one.
+    let ops = file.credentials("ops").unwrap();
+    assert_eq!(ops.access_key(), "AK_OPS");
+    assert_eq!(ops.secret_key().expose_secret(), "SK_OPS");
+}
+
+#[test]
+fn configuration_file_errors_name_the_line_not_its_content() {
+    for (text, line) in [
+        (
+            "[DEFAULT]\nncloud_access_key_id=a\nTOPSECRETVALUE\n",
+            "line 3",
+        ),
+        ("[DEFAULT\nncloud_access_key_id=a\n", "line 1"),
+        ("[DEFAULT]\n= TOPSECRETVALUE\n", "line 2"),
+        ("\n\n[ ]\n", "line 3"),
+    ] {
+        let err = ConfigFile::parse("f", text).unwrap_err();
+        assert!(
+            matches!(err, CredentialsError::ConfigSyntax { .. }),
+            "{err:?}"
+        );
+        let shown = format!("{err} {err:?}");
+        assert!(shown.contains(line), "{shown}");
+        assert!(!shown.contains("TOPSECRETVALUE"), "{shown}");
+    }
+}
