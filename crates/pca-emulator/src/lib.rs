@@ -99,19 +99,31 @@
 //!
 //! # State
 //!
-//! In memory by default. With [`EmulatorBuilder::state_dir`] (`--state-dir`) every change is
-//! on disk before it is answered. The directory holds `state.json`, a manifest with every CA's
-//! record (its key included: files are mode 0600) and the names of its certificate files, and
-//! `certs/`, each CA's certificates in runs of 256. A change writes the runs it touched under
-//! new names, then the manifest, each to a temporary file that is fsynced and renamed into
-//! place (and the directory fsynced); files the manifest no longer names are then removed. A
-//! crash at any point leaves the previous manifest and its files intact. A restart reads it
-//! all back: CAs, keys, certificates, revocations, CRLs and users.
+//! In memory by default. With [`EmulatorBuilder::state_dir`] (`--state-dir DIR`) the state is
+//! an SQLite database, `DIR/state.db` (bundled SQLite, WAL mode; mode 0600: it holds the CA
+//! keys). Every request that changes something is one transaction, committed before its
+//! answer is sent; a failed commit is answered with 500 `INTERNAL_SERVER_ERROR` and the change
+//! is dropped. The service reads from an in-memory copy that is changed and committed under
+//! one lock, so an answer never shows an uncommitted change; `sqlite3 DIR/state.db` can read
+//! the tables (`settings`, `cas`, `certificates`, `revocations`, `users`) while it runs
+//! without blocking it (WAL). A restart reads it all back: CAs, keys, certificates,
+//! revocations, CRLs and their settings, users. One emulator process per directory.
+//!
+//! Durability ([`Durability`], `--sync`): `normal` (the default) survives a process killed at
+//! any moment, `full` also survives a power loss (an fsync per commit); see BENCHMARKS.md for
+//! the cost. The schema version is `PRAGMA user_version`; an older schema is migrated at
+//! start. A file that is not a state database, a database of another application, a schema
+//! newer than this version or a row this version could not have written stops the start with
+//! an error naming the file. A directory in the JSON format of earlier versions (`state.json`,
+//! `certs/`) is not imported: the start stops with a message saying to use an empty directory
+//! (the emulator is a test tool; its state is cheap to remake).
 //!
 //! # Binary
 //!
+//! Built with the `cli` feature (`cargo install pca-emulator --features cli`; the library
+//! alone needs neither `clap` nor `tracing-subscriber`).
 //! `pca-emulator [--listen ADDR] --access-key K --secret-key S [--access-key K2 --secret-key S2 …]
-//! [--state-dir DIR] [--max-clock-skew SECONDS]` prints `listening on http://HOST:PORT` on stdout once it accepts
+//! [--state-dir DIR [--sync normal|full]] [--max-clock-skew SECONDS]` prints `listening on http://HOST:PORT` on stdout once it accepts
 //! connections, logs to stderr with `tracing` (`RUST_LOG` filters), and stops on SIGINT or
 //! SIGTERM.
 #![cfg_attr(
@@ -119,13 +131,16 @@
     warn(clippy::unwrap_used, clippy::expect_used, clippy::panic)
 )]
 
+mod db;
 mod gateway;
+#[cfg(feature = "test-util")]
 pub mod loopback;
 mod pki;
 mod server;
 mod service;
 mod store;
 
+pub use db::Durability;
 pub use server::{
     DEFAULT_ACCESS_KEY, DEFAULT_BODY_LIMIT, DEFAULT_LISTEN, DEFAULT_MAX_CAS,
     DEFAULT_MAX_CERTS_PER_CA, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_PAGE_SIZE, DEFAULT_SECRET_KEY,

@@ -1,4 +1,4 @@
-//! A minimal HTTP/1.1 sender for loopback addresses: enough to drive the emulator from tests,
+//! (Feature `test-util`.) A minimal HTTP/1.1 sender for loopback addresses: enough to drive the emulator from tests,
 //! benchmarks and the fixture recorder with the requests `pca_core` builds, without a
 //! transport crate. It refuses any address that is not loopback.
 

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use pca_emulator::Emulator;
+use pca_emulator::{Durability, Emulator};
 
 /// A local NAVER Cloud Platform Private CA server with real X.509 certificates.
 #[derive(Debug, Parser)]
@@ -29,9 +29,19 @@ struct Args {
     /// Keep the state (CAs, keys, certificates) in this directory across restarts.
     #[arg(long, value_name = "DIR")]
     state_dir: Option<PathBuf>,
+    /// What a change in --state-dir survives: `normal`, a killed process; `full`, a power
+    /// loss too (an fsync per change).
+    #[arg(long, value_name = "MODE", default_value = "normal")]
+    sync: SyncMode,
     /// Largest difference, in seconds, between a request's timestamp and this clock.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     max_clock_skew: u64,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum SyncMode {
+    Normal,
+    Full,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -85,7 +95,10 @@ async fn main() -> ExitCode {
         builder = builder.credentials(a.clone(), s.clone());
     }
     if let Some(dir) = &args.state_dir {
-        builder = builder.state_dir(dir);
+        builder = builder.state_dir(dir).durability(match args.sync {
+            SyncMode::Normal => Durability::Normal,
+            SyncMode::Full => Durability::Full,
+        });
     }
     let emulator = match builder.spawn().await {
         Ok(e) => e,

@@ -19,9 +19,10 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::db::{Db, Durability};
 use crate::gateway::{self, GatewayError, Keys};
 use crate::service::{self, Limits, Query, Route, Service, ServiceError};
-use crate::store::{Persistence, State};
+use crate::store::State;
 
 /// The access key the emulator accepts when no credentials are configured.
 pub const DEFAULT_ACCESS_KEY: &str = "emulator-access-key";
@@ -77,6 +78,7 @@ pub struct EmulatorBuilder {
     listen: SocketAddr,
     credentials: Vec<(String, SecretKey)>,
     state_dir: Option<PathBuf>,
+    durability: Durability,
     max_clock_skew: Duration,
     body_limit: usize,
     limits: Limits,
@@ -89,6 +91,7 @@ impl Default for EmulatorBuilder {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             credentials: Vec::new(),
             state_dir: None,
+            durability: Durability::Normal,
             max_clock_skew: DEFAULT_MAX_CLOCK_SKEW,
             body_limit: DEFAULT_BODY_LIMIT,
             limits: Limits {
@@ -124,6 +127,13 @@ impl EmulatorBuilder {
     /// the state is in memory only.
     pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.state_dir = Some(dir.into());
+        self
+    }
+
+    /// What a commit to the state directory survives (default [`Durability::Normal`]: a killed
+    /// process; [`Durability::Full`]: a power loss too, at the cost of an fsync per change).
+    pub fn durability(mut self, durability: Durability) -> Self {
+        self.durability = durability;
         self
     }
 
@@ -166,10 +176,10 @@ impl EmulatorBuilder {
     }
 
     fn prepare(self) -> Result<(Arc<Shared>, std::net::TcpListener, Credentials), StartError> {
-        let (state, persistence) = match &self.state_dir {
+        let (state, db) = match &self.state_dir {
             Some(dir) => {
-                let (p, s) = Persistence::open(dir).map_err(StartError::State)?;
-                (s, Some(p))
+                let (db, s) = Db::open(dir, self.durability).map_err(StartError::State)?;
+                (s, Some(db))
             }
             None => (State::default(), None),
         };
@@ -185,7 +195,7 @@ impl EmulatorBuilder {
         listener.set_nonblocking(true).map_err(StartError::Bind)?;
         let shared = Arc::new(Shared {
             keys: Keys::new(creds),
-            service: Service::new(state, persistence, self.limits),
+            service: Service::new(state, db, self.limits),
             max_clock_skew: self.max_clock_skew,
             body_limit: self.body_limit,
         });

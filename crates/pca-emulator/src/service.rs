@@ -9,8 +9,9 @@ use pca_core::{Period, ServiceCode};
 use rcgen::{PublicKeyData as _, SanType};
 use serde_json::{Map, Value, json};
 
+use crate::db::Db;
 use crate::pki::{self, CsrError, Signer, Subject};
-use crate::store::{Ca, CaRecord, CertRecord, Persistence, State, SubjectRecord, UserRecord};
+use crate::store::{Ca, CaRecord, CertRecord, State, Status, SubjectRecord, UserRecord};
 
 const DAY: Duration = Duration::from_secs(86_400);
 /// Validity of a root CA created with period `MAX`, in days.
@@ -204,11 +205,11 @@ pub(crate) struct Limits {
     pub(crate) max_certs_per_ca: u64,
 }
 
-/// The service: state behind a lock, and where it is persisted.
+/// The service: state behind a lock, and the database it is committed to.
 #[derive(Debug)]
 pub(crate) struct Service {
     state: Mutex<State>,
-    persistence: Option<Persistence>,
+    db: Option<Db>,
     limits: Limits,
 }
 
@@ -336,13 +337,9 @@ fn pages(total: usize, size: usize) -> usize {
     total.div_ceil(size.max(1)).max(1)
 }
 
-fn status_of(ca: &Ca) -> &str {
-    ca.record.status.as_str()
-}
-
 fn require_active(ca: &Ca) -> Result<Arc<Signer>, ServiceError> {
-    match (status_of(ca), &ca.signer) {
-        ("ACTIVE", Some(s)) => Ok(s.clone()),
+    match (ca.record.status, &ca.signer) {
+        (Status::Active, Some(s)) => Ok(s.clone()),
         (status, _) => err(
             ServiceCode::InvalidCaStatus,
             format!("the CA is {status}: only an ACTIVE CA signs"),
@@ -591,11 +588,11 @@ struct Reservation {
 }
 
 impl Service {
-    /// A service over `state`, persisted by `persistence`.
-    pub(crate) fn new(state: State, persistence: Option<Persistence>, limits: Limits) -> Self {
+    /// A service over `state`, committed to `db` when there is one.
+    pub(crate) fn new(state: State, db: Option<Db>, limits: Limits) -> Self {
         Service {
             state: Mutex::new(state),
-            persistence,
+            db,
             limits,
         }
     }
@@ -604,29 +601,26 @@ impl Service {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Persists the state after a change (under the lock: bumps the generation and serializes;
-    /// the file is written after the lock is released).
+    /// Commits what the request changed, in one transaction, before the lock is released
+    /// (and so before the answer is sent). When the commit fails the state goes back to what
+    /// the database holds, so that nothing unsaved is ever shown or built upon.
     fn commit(&self, mut st: MutexGuard<'_, State>) -> Result<(), ServiceError> {
-        st.generation += 1;
-        let Some(p) = &self.persistence else {
+        let Some(db) = &self.db else {
+            st.mark_clean();
             return Ok(());
         };
-        let snap = st.snapshot();
-        drop(st);
-        match p.write(&snap) {
-            Ok(true) => {
-                self.lock().mark_written(&snap);
-                Ok(())
-            }
-            Ok(false) => Ok(()),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot write the state");
-                Err(ServiceError::new(
-                    ServiceCode::InternalServerError,
-                    "cannot save the state",
-                ))
-            }
+        if st.is_clean() {
+            return Ok(());
         }
+        let Err(e) = db.commit(&mut st) else {
+            return Ok(());
+        };
+        tracing::error!(error = %e, "cannot commit the state");
+        match db.load() {
+            Ok(stored) => *st = stored,
+            Err(e) => tracing::error!(error = %e, "cannot read the state back"),
+        }
+        err(ServiceCode::InternalServerError, "cannot save the state")
     }
 
     /// Removes CAs whose scheduled deletion time has passed (and the CAs under them).
@@ -635,7 +629,8 @@ impl Service {
             .cas
             .iter()
             .filter(|c| {
-                c.record.status == "DESTROYING" && c.record.destroy_date.is_some_and(|d| d <= now)
+                c.record.status == Status::Destroying
+                    && c.record.destroy_date.is_some_and(|d| d <= now)
             })
             .map(|c| c.record.tag.clone())
             .collect();
@@ -703,8 +698,8 @@ impl Service {
                 let tag = check_tag(&t)?;
                 let st = self.lock();
                 let ca = find(&st, &tag)?;
-                match (&ca.record.csr_pem, status_of(ca)) {
-                    (Some(csr), "PENDING") => Ok(json!({ "csrPem": csr })),
+                match (&ca.record.csr_pem, ca.record.status) {
+                    (Some(csr), Status::Pending) => Ok(json!({ "csrPem": csr })),
                     (_, status) => err(
                         ServiceCode::InvalidCaStatus,
                         format!("the CA is {status}: only a PENDING sub CA has a CSR"),
@@ -856,7 +851,7 @@ impl Service {
                 );
                 params.subject_alt_names = x509.sans.clone();
                 let der = pki::self_sign(&params, &key).map_err(pki_err)?;
-                ("ACTIVE", Some(der), Vec::new(), None)
+                (Status::Active, Some(der), Vec::new(), None)
             }
             (CaType::PrivateSub, Some(parent_tag)) => {
                 let parent = find_mut(&mut st, parent_tag).map_err(|_| {
@@ -874,20 +869,25 @@ impl Service {
                 params.subject_alt_names = x509.sans.clone();
                 let der = signer.sign(&params, &key).map_err(pki_err)?;
                 parent.push_cert(cert_record(&der, ocsp.as_deref(), true)?);
-                ("ACTIVE", Some(der), parent.full_chain(), None)
+                (Status::Active, Some(der), parent.full_chain(), None)
             }
             (CaType::PrivateSub, None) => {
                 let csr = pki::make_csr(dn, x509.sans.clone(), &key).map_err(pki_err)?;
-                ("PENDING", None, Vec::new(), Some(csr.trim().to_owned()))
+                (
+                    Status::Pending,
+                    None,
+                    Vec::new(),
+                    Some(csr.trim().to_owned()),
+                )
             }
         };
         let record = CaRecord {
             tag: tag.clone(),
             id,
-            ca_type: ca_type.as_str().to_owned(),
+            ca_type,
             alias,
             memo,
-            status: status.to_owned(),
+            status,
             key_type,
             key_pem,
             subject: subject_record(&x509.subject),
@@ -907,7 +907,6 @@ impl Service {
             crl_number: 0,
             crl_pem: None,
             crl_next_update: 0,
-            signing_count: 0,
             certs: Vec::new(),
             users: Vec::new(),
         };
@@ -1004,23 +1003,23 @@ impl Service {
         }
         let mut st = self.lock();
         let ca = find_mut(&mut st, tag)?;
-        let current = ca.record.status.clone();
-        let next = match (status, current.as_str()) {
-            (CaStatus::Active, "ACTIVE" | "DEACTIVATED" | "DESTROYING") => {
+        let current = ca.record.status;
+        let next = match (status, current) {
+            (CaStatus::Active, Status::Active | Status::Deactivated | Status::Destroying) => {
                 if ca.record.cert_pem.is_some() {
-                    "ACTIVE"
+                    Status::Active
                 } else {
-                    "PENDING"
+                    Status::Pending
                 }
             }
-            (CaStatus::Active, "PENDING") => {
+            (CaStatus::Active, Status::Pending) => {
                 return err(
                     ServiceCode::InvalidCaStatus,
                     "a PENDING sub CA becomes ACTIVE with Activate Sub CA",
                 );
             }
-            (CaStatus::Deactivated, "ACTIVE" | "DEACTIVATED") => "DEACTIVATED",
-            (CaStatus::Destroying, _) => "DESTROYING",
+            (CaStatus::Deactivated, Status::Active | Status::Deactivated) => Status::Deactivated,
+            (CaStatus::Destroying, _) => Status::Destroying,
             (_, cur) => {
                 return err(
                     ServiceCode::InvalidCaStatus,
@@ -1029,9 +1028,9 @@ impl Service {
             }
         };
         if next != current {
-            ca.record.status = next.to_owned();
+            ca.record.status = next;
             ca.record.status_update_date = now_ms;
-            ca.record.destroy_date = (next == "DESTROYING").then(|| {
+            ca.record.destroy_date = (next == Status::Destroying).then(|| {
                 now_ms.saturating_add(i64::try_from(DESTROY_DELAY.as_millis()).unwrap_or(i64::MAX))
             });
         }
@@ -1046,12 +1045,12 @@ impl Service {
     fn delete_ca(&self, tag: &str) -> Result<Value, ServiceError> {
         let mut st = self.lock();
         let ca = find(&st, tag)?;
-        if status_of(ca) != "DESTROYING" {
+        if ca.record.status != Status::Destroying {
             return err(
                 ServiceCode::InvalidCaStatus,
                 format!(
                     "the CA is {}: only a DESTROYING CA is deleted",
-                    status_of(ca)
+                    ca.record.status
                 ),
             );
         }
@@ -1067,7 +1066,7 @@ impl Service {
             return err(ServiceCode::InvalidCaStatus, "a PENDING CA has no CRL");
         }
         let stale = ca.record.crl_pem.is_none() || ca.record.crl_next_update <= pki::millis(now);
-        if stale && status_of(ca) == "ACTIVE" {
+        if stale && ca.record.status == Status::Active {
             refresh_crl(ca, now)?;
             let out = Value::String(ca.record.crl_pem.clone().unwrap_or_default());
             self.commit(st)?;
@@ -1157,7 +1156,9 @@ impl Service {
     /// Reserves a signing slot at the CA `tag`.
     fn reserve(&self, tag: &str) -> Result<Reservation, ServiceError> {
         let mut st = self.lock();
-        let ca = find_mut(&mut st, tag)?;
+        let ca = st
+            .ca_mut_untracked(tag)
+            .ok_or_else(|| ServiceError::new(ServiceCode::NotFound, format!("no CA {tag}")))?;
         let signer = require_active(ca)?;
         self.check_count(ca)?;
         ca.reserved += 1;
@@ -1179,7 +1180,7 @@ impl Service {
     ) -> Result<Value, ServiceError> {
         let rec = der.and_then(|der| cert_record(&der, r.ocsp.as_deref(), is_ca));
         let mut st = self.lock();
-        let Some(ca) = st.ca_mut(&r.tag) else {
+        let Some(ca) = st.ca_mut_untracked(&r.tag) else {
             return err(ServiceCode::NotFound, format!("CA {} was deleted", r.tag));
         };
         ca.reserved = ca.reserved.saturating_sub(1);
@@ -1344,12 +1345,12 @@ impl Service {
 
         let mut st = self.lock();
         let ca = find_mut(&mut st, tag)?;
-        if status_of(ca) != "PENDING" {
+        if ca.record.status != Status::Pending {
             return err(
                 ServiceCode::InvalidCaStatus,
                 format!(
                     "the CA is {}: only a PENDING sub CA is activated",
-                    status_of(ca)
+                    ca.record.status
                 ),
             );
         }
@@ -1364,7 +1365,7 @@ impl Service {
         ca.record.cert_pem = Some(pki::cert_pem(&cert_der));
         ca.record.chain = ordered.iter().map(|d| pki::cert_pem(d)).collect();
         ca.record.csr_pem = None;
-        ca.record.status = "ACTIVE".to_owned();
+        ca.record.status = Status::Active;
         ca.record.status_update_date = now_ms;
         ca.signer = Some(Arc::new(signer));
         refresh_crl(ca, pki::from_millis(now_ms))?;
@@ -1439,6 +1440,7 @@ impl Service {
             .take(7)
             .map(char::from)
             .collect();
+        ca.dirty.users = true;
         ca.record.users.push(UserRecord {
             login_id: format!("user-{}", &id[..8]),
             mbr_no: if digits.is_empty() {
@@ -1462,6 +1464,7 @@ impl Service {
         let ca = find_mut(&mut st, tag)?;
         let before = ca.record.users.len();
         ca.record.users.retain(|u| u.id_no != id);
+        ca.dirty.users = true;
         if ca.record.users.len() == before {
             return err(ServiceCode::NotFound, "the user has no rights on this CA");
         }
@@ -1509,7 +1512,9 @@ fn remove_tree(st: &mut State, tag: &str) -> bool {
     }
     let before = st.cas.len();
     st.cas.retain(|c| !doomed.contains(&c.record.tag));
-    st.cas.len() != before
+    let removed = st.cas.len() != before;
+    st.deleted.extend(doomed);
+    removed
 }
 
 /// Orders `chain` from the issuer of `cert` upwards by signatures; `None` when no certificate
@@ -1581,12 +1586,12 @@ fn ca_json(ca: &Ca) -> Value {
     let info = json!({
         "caTag": r.tag,
         "caId": r.id.to_string(),
-        "caType": r.ca_type,
+        "caType": r.ca_type.as_str(),
         "alias": r.alias,
         "memo": r.memo.clone().unwrap_or_default(),
         "nrn": format!("nrn:PUB:PCA::{}:CA/{}", r.id, r.tag),
-        "status": r.status,
-        "signingCount": r.signing_count,
+        "status": r.status.as_str(),
+        "signingCount": ca.signing_count(),
         "statusUpdateDate": r.status_update_date,
         "destroyDate": r.destroy_date,
         "rgstDate": r.rgst_date,

@@ -1,31 +1,60 @@
-//! The emulator's state: CAs, their keys, certificates, CRLs and users; optionally persisted to
-//! a directory, written atomically (temporary file, fsync, rename, fsync of the directory).
+//! The emulator's state in memory: CAs, their keys, certificates, CRLs and users, with a note
+//! of what each request changed so that [`crate::db`] writes exactly that in one transaction.
 //!
-//! On disk: `state.json`, the manifest (every CA's record, keys included, and the names of its
-//! certificate files), and `certs/<tag>-<n>-<generation>.json`, the CA's certificates in runs of
-//! [`CHUNK`]. A commit writes only the runs that changed, under new names, then the manifest;
-//! a crash at any point leaves the previous manifest and the files it names intact.
+//! The service reads from this state and changes it under one lock; a change is committed to
+//! the database (when there is one) before the lock is released and before it is answered.
 
-use std::collections::{HashMap, HashSet};
-use std::fs;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
-use pca_core::KeyType;
-use serde::{Deserialize, Serialize};
+use pca_core::{CaType, KeyType};
 
 use crate::pki::{self, Signer};
 
-/// The name of the state file (the manifest) inside `--state-dir`.
-pub(crate) const STATE_FILE: &str = "state.json";
-/// The directory of certificate files inside `--state-dir`.
-pub(crate) const CERTS_DIR: &str = "certs";
+/// The status of a CA, as the service reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Status {
+    /// Signs certificates and CRLs.
+    Active,
+    /// A sub CA waiting for its certificate.
+    Pending,
+    /// Disabled by Update CA.
+    Deactivated,
+    /// Scheduled for deletion.
+    Destroying,
+}
+
+impl Status {
+    /// The wire (and stored) value.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "ACTIVE",
+            Status::Pending => "PENDING",
+            Status::Deactivated => "DEACTIVATED",
+            Status::Destroying => "DESTROYING",
+        }
+    }
+
+    /// The status of a stored value.
+    pub(crate) fn parse(s: &str) -> Option<Status> {
+        Some(match s {
+            "ACTIVE" => Status::Active,
+            "PENDING" => Status::Pending,
+            "DEACTIVATED" => Status::Deactivated,
+            "DESTROYING" => Status::Destroying,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One certificate a CA signed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CertRecord {
     /// Colon-separated lower-case hex.
     pub(crate) serial_no: String,
@@ -40,19 +69,13 @@ pub(crate) struct CertRecord {
     /// When it was revoked.
     pub(crate) revoked_at: Option<i64>,
     /// `false` once Trim CA dropped it (expired) from the CRL.
-    #[serde(default = "yes")]
     pub(crate) in_crl: bool,
     /// The OCSP URL written into it, if any.
     pub(crate) ocsp: Option<String>,
 }
 
-fn yes() -> bool {
-    true
-}
-
 /// A sub account with rights on a CA.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct UserRecord {
     pub(crate) id_no: String,
     pub(crate) login_id: String,
@@ -60,8 +83,7 @@ pub(crate) struct UserRecord {
 }
 
 /// The subject fields of `x509Parameters`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct SubjectRecord {
     pub(crate) common_name: String,
     pub(crate) country: Option<String>,
@@ -72,19 +94,16 @@ pub(crate) struct SubjectRecord {
 }
 
 /// A CA as stored.
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone)]
 pub(crate) struct CaRecord {
     pub(crate) tag: String,
     pub(crate) id: u64,
-    /// `PRIVATE_ROOT` or `PRIVATE_SUB`.
-    pub(crate) ca_type: String,
+    pub(crate) ca_type: CaType,
     pub(crate) alias: String,
     pub(crate) memo: Option<String>,
-    /// `ACTIVE`, `PENDING`, `DEACTIVATED` or `DESTROYING`.
-    pub(crate) status: String,
+    pub(crate) status: Status,
     pub(crate) key_type: KeyType,
-    /// PKCS#8 PEM. Written only to the state file (mode 0600).
+    /// PKCS#8 PEM. Stored only in the state database (mode 0600).
     pub(crate) key_pem: String,
     /// The subject asked for at creation.
     pub(crate) subject: SubjectRecord,
@@ -106,9 +125,7 @@ pub(crate) struct CaRecord {
     pub(crate) crl_number: u64,
     pub(crate) crl_pem: Option<String>,
     pub(crate) crl_next_update: i64,
-    pub(crate) signing_count: u64,
-    /// Stored in the certificate files, not in the manifest.
-    #[serde(skip)]
+    /// Every certificate the CA signed, in signing order.
     pub(crate) certs: Vec<CertRecord>,
     pub(crate) users: Vec<UserRecord>,
 }
@@ -125,23 +142,25 @@ impl std::fmt::Debug for CaRecord {
     }
 }
 
-/// Certificates are stored in files of this many records.
-pub(crate) const CHUNK: usize = 256;
+/// What a request changed in one CA, to be written by the next commit.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Dirty {
+    /// The CA's own record (status, CRL, OCSP URL, …).
+    pub(crate) row: bool,
+    /// Certificates added or changed (revoked, trimmed), by position.
+    pub(crate) certs: BTreeSet<usize>,
+    /// The user list.
+    pub(crate) users: bool,
+}
 
-/// Where a run of [`CHUNK`] certificates is stored.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Chunk {
-    /// The file holding its last durable version.
-    file: Option<String>,
-    /// The generation that wrote `file`.
-    file_gen: u64,
-    /// 0 when `file` is current; the generation of the commit that will write it; `u64::MAX`
-    /// when changed and not yet in a commit.
-    dirty_gen: u64,
+impl Dirty {
+    fn is_clean(&self) -> bool {
+        !self.row && self.certs.is_empty() && !self.users
+    }
 }
 
 /// A CA in memory: its record, its signer (once it has a certificate), an index of its
-/// certificates by serial number, and where its certificates are stored.
+/// certificates by serial number, and what changed since the last commit.
 #[derive(Debug)]
 pub(crate) struct Ca {
     pub(crate) record: CaRecord,
@@ -149,65 +168,56 @@ pub(crate) struct Ca {
     pub(crate) index: HashMap<String, usize>,
     /// Signings under way (reserved against the per-CA limit).
     pub(crate) reserved: u64,
-    chunks: Vec<Chunk>,
+    pub(crate) dirty: Dirty,
 }
 
 impl Ca {
-    /// A new CA (nothing stored yet).
+    /// A new CA, to be written whole by the next commit.
     pub(crate) fn new(record: CaRecord, signer: Option<Arc<Signer>>) -> Ca {
-        Ca {
-            record,
-            signer,
-            index: HashMap::new(),
-            reserved: 0,
-            chunks: Vec::new(),
-        }
+        let mut ca = Ca::stored(record, signer);
+        ca.dirty.row = true;
+        ca.dirty.users = true;
+        ca.dirty.certs = (0..ca.record.certs.len()).collect();
+        ca
     }
 
-    /// A CA from its stored record and certificate files, loading its key and certificate.
-    fn load(record: CaRecord, files: Vec<String>, gen_of_files: u64) -> Result<Self, String> {
-        let signer = match &record.cert_pem {
-            Some(pem) => {
-                let key = pki::load_key(record.key_type, &record.key_pem)
-                    .map_err(|e| format!("CA {}: key: {}", record.tag, e.0))?;
-                let der = pki::pem_der(pem)
-                    .ok_or_else(|| format!("CA {}: certificate is not PEM", record.tag))?;
-                Some(Arc::new(
-                    Signer::new(key, &der).map_err(|e| format!("CA {}: {}", record.tag, e.0))?,
-                ))
-            }
-            None => None,
-        };
+    /// A CA read back from storage (nothing to write).
+    pub(crate) fn stored(record: CaRecord, signer: Option<Arc<Signer>>) -> Ca {
         let index = record
             .certs
             .iter()
             .enumerate()
             .map(|(i, c)| (pki::serial_key(&c.serial_no), i))
             .collect();
-        let chunks = files
-            .into_iter()
-            .map(|f| Chunk {
-                file: Some(f),
-                file_gen: gen_of_files,
-                dirty_gen: 0,
-            })
-            .collect();
-        Ok(Ca {
+        Ca {
             record,
             signer,
             index,
             reserved: 0,
-            chunks,
-        })
+            dirty: Dirty::default(),
+        }
     }
 
-    /// Marks the stored run holding certificate `i` as changed.
+    /// A CA from its stored record, its key and certificate loaded into a signer.
+    pub(crate) fn load(record: CaRecord) -> Result<Self, String> {
+        let signer = match &record.cert_pem {
+            Some(pem) => {
+                let key = pki::load_key(record.key_type, &record.key_pem)
+                    .map_err(|e| format!("CA {}: key: {}", record.tag, e.0))?;
+                let der = pki::pem_der(pem)
+                    .ok_or_else(|| format!("CA {}: the certificate does not decode", record.tag))?;
+                Some(Arc::new(
+                    Signer::new(key, &der).map_err(|e| format!("CA {}: {}", record.tag, e.0))?,
+                ))
+            }
+            None => None,
+        };
+        Ok(Ca::stored(record, signer))
+    }
+
+    /// Marks certificate `i` as changed.
     pub(crate) fn touch(&mut self, i: usize) {
-        let c = i / CHUNK;
-        while self.chunks.len() <= c {
-            self.chunks.push(Chunk::default());
-        }
-        self.chunks[c].dirty_gen = u64::MAX;
+        self.dirty.certs.insert(i);
     }
 
     /// Adds a signed certificate.
@@ -215,8 +225,12 @@ impl Ca {
         let i = self.record.certs.len();
         self.index.insert(pki::serial_key(&cert.serial_no), i);
         self.record.certs.push(cert);
-        self.record.signing_count += 1;
         self.touch(i);
+    }
+
+    /// How many certificates the CA signed.
+    pub(crate) fn signing_count(&self) -> u64 {
+        self.record.certs.len() as u64
     }
 
     /// The CA's own certificate followed by its issuer chain.
@@ -233,57 +247,11 @@ impl Ca {
 /// Everything the emulator knows.
 #[derive(Debug, Default)]
 pub(crate) struct State {
+    /// The id of the last CA made.
     pub(crate) next_id: u64,
     pub(crate) cas: Vec<Ca>,
-    /// Bumped on every change.
-    pub(crate) generation: u64,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct CaOut<'a> {
-    #[serde(flatten)]
-    record: &'a CaRecord,
-    cert_files: Vec<String>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct StateOut<'a> {
-    version: u32,
-    generation: u64,
-    next_id: u64,
-    cas: Vec<CaOut<'a>>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CaIn {
-    #[serde(flatten)]
-    record: CaRecord,
-    #[serde(default)]
-    cert_files: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StateIn {
-    version: u32,
-    #[serde(default)]
-    generation: u64,
-    next_id: u64,
-    cas: Vec<CaIn>,
-}
-
-/// What one commit writes: the changed certificate files, then the manifest.
-#[derive(Debug)]
-pub(crate) struct Snapshot {
-    generation: u64,
-    manifest: Vec<u8>,
-    chunks: Vec<(String, Vec<u8>)>,
-    /// (CA tag, chunk index, file) of every chunk written.
-    written: Vec<(String, usize, String)>,
-    referenced: HashSet<String>,
+    /// CAs deleted since the last commit.
+    pub(crate) deleted: Vec<String>,
 }
 
 impl State {
@@ -292,218 +260,29 @@ impl State {
         self.cas.iter().find(|c| c.record.tag == tag)
     }
 
-    /// The CA with tag `tag`, mutable.
+    /// The CA with tag `tag`, to change its record: the next commit rewrites it.
     pub(crate) fn ca_mut(&mut self, tag: &str) -> Option<&mut Ca> {
+        let ca = self.cas.iter_mut().find(|c| c.record.tag == tag)?;
+        ca.dirty.row = true;
+        Some(ca)
+    }
+
+    /// The CA with tag `tag`, for changes the caller marks itself (certificates, users,
+    /// in-memory counters).
+    pub(crate) fn ca_mut_untracked(&mut self, tag: &str) -> Option<&mut Ca> {
         self.cas.iter_mut().find(|c| c.record.tag == tag)
     }
 
-    /// What the commit of the current generation writes: the manifest and every changed run
-    /// of certificates.
-    pub(crate) fn snapshot(&mut self) -> Snapshot {
-        let g = self.generation;
-        let mut chunks = Vec::new();
-        let mut written = Vec::new();
-        let mut referenced = HashSet::new();
-        let mut files_of = Vec::with_capacity(self.cas.len());
+    /// `true` when nothing changed since the last commit.
+    pub(crate) fn is_clean(&self) -> bool {
+        self.deleted.is_empty() && self.cas.iter().all(|c| c.dirty.is_clean())
+    }
+
+    /// Forgets what changed (after a commit).
+    pub(crate) fn mark_clean(&mut self) {
+        self.deleted.clear();
         for ca in &mut self.cas {
-            let n = ca.record.certs.len().div_ceil(CHUNK);
-            ca.chunks.resize(n, Chunk::default());
-            let mut files = Vec::with_capacity(n);
-            for (i, chunk) in ca.chunks.iter_mut().enumerate() {
-                let current = chunk.file.clone().filter(|_| chunk.dirty_gen == 0);
-                let name = match current {
-                    Some(f) => f,
-                    None => {
-                        let name = format!("{}-{i}-{g}.json", ca.record.tag);
-                        let end = ((i + 1) * CHUNK).min(ca.record.certs.len());
-                        let bytes = serde_json::to_vec(&ca.record.certs[i * CHUNK..end])
-                            .unwrap_or_default();
-                        chunks.push((name.clone(), bytes));
-                        written.push((ca.record.tag.clone(), i, name.clone()));
-                        if chunk.dirty_gen == u64::MAX || chunk.dirty_gen == 0 {
-                            chunk.dirty_gen = g;
-                        }
-                        name
-                    }
-                };
-                referenced.insert(name.clone());
-                files.push(name);
-            }
-            files_of.push(files);
+            ca.dirty = Dirty::default();
         }
-        let out = StateOut {
-            version: 2,
-            generation: g,
-            next_id: self.next_id,
-            cas: self
-                .cas
-                .iter()
-                .zip(files_of)
-                .map(|(c, cert_files)| CaOut {
-                    record: &c.record,
-                    cert_files,
-                })
-                .collect(),
-        };
-        Snapshot {
-            generation: g,
-            manifest: serde_json::to_vec(&out).unwrap_or_default(),
-            chunks,
-            written,
-            referenced,
-        }
-    }
-
-    /// Records that the commit `snap` is durable.
-    pub(crate) fn mark_written(&mut self, snap: &Snapshot) {
-        for (tag, i, name) in &snap.written {
-            let Some(ca) = self.ca_mut(tag) else { continue };
-            let Some(chunk) = ca.chunks.get_mut(*i) else {
-                continue;
-            };
-            if chunk.file_gen < snap.generation {
-                chunk.file = Some(name.clone());
-                chunk.file_gen = snap.generation;
-                if chunk.dirty_gen <= snap.generation {
-                    chunk.dirty_gen = 0;
-                }
-            }
-        }
-    }
-}
-
-/// Where the state is written, if anywhere.
-#[derive(Debug)]
-pub(crate) struct Persistence {
-    dir: PathBuf,
-    written: Mutex<u64>,
-    temp_counter: AtomicU64,
-}
-
-fn safe_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-}
-
-impl Persistence {
-    /// Opens (creating) `dir` and reads the state it holds, if any.
-    pub(crate) fn open(dir: &Path) -> Result<(Self, State), String> {
-        fs::create_dir_all(dir.join(CERTS_DIR))
-            .map_err(|e| format!("cannot create state directory {}: {e}", dir.display()))?;
-        // Temporary files of an interrupted write.
-        if let Ok(entries) = fs::read_dir(dir) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if name.starts_with('.') && name.ends_with(".tmp") {
-                    let _ = fs::remove_file(e.path());
-                }
-            }
-        }
-        let file = dir.join(STATE_FILE);
-        let (state, generation) = match fs::read(&file) {
-            Ok(bytes) => Self::load(dir, &bytes)
-                .map_err(|e| format!("cannot read state file {}: {e}", file.display()))?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (State::default(), 0),
-            Err(e) => return Err(format!("cannot read state file {}: {e}", file.display())),
-        };
-        Ok((
-            Persistence {
-                dir: dir.to_owned(),
-                written: Mutex::new(generation),
-                temp_counter: AtomicU64::new(0),
-            },
-            state,
-        ))
-    }
-
-    fn load(dir: &Path, bytes: &[u8]) -> Result<(State, u64), String> {
-        let s: StateIn = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        if s.version != 2 {
-            return Err(format!("unknown state version {}", s.version));
-        }
-        let mut cas = Vec::with_capacity(s.cas.len());
-        for ca in s.cas {
-            let mut record = ca.record;
-            for name in &ca.cert_files {
-                if !safe_name(name) {
-                    return Err(format!(
-                        "CA {}: bad certificate file name {name:?}",
-                        record.tag
-                    ));
-                }
-                let path = dir.join(CERTS_DIR).join(name);
-                let bytes = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-                let certs: Vec<CertRecord> = serde_json::from_slice(&bytes)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                record.certs.extend(certs);
-            }
-            cas.push(Ca::load(record, ca.cert_files, s.generation)?);
-        }
-        Ok((
-            State {
-                next_id: s.next_id,
-                cas,
-                generation: s.generation,
-            },
-            s.generation,
-        ))
-    }
-
-    fn write_file(&self, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-        let n = self.temp_counter.fetch_add(1, Ordering::Relaxed);
-        let dir = path.parent().unwrap_or(&self.dir);
-        let tmp = dir.join(format!(".{}.{n}.tmp", std::process::id()));
-        let result = (|| {
-            let mut options = fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                options.mode(0o600);
-            }
-            let mut f = options.open(&tmp)?;
-            f.write_all(bytes)?;
-            f.sync_all()?;
-            drop(f);
-            fs::rename(&tmp, path)
-        })();
-        if result.is_err() {
-            let _ = fs::remove_file(&tmp);
-        }
-        result
-    }
-
-    /// Writes the commit `snap` unless a later one is already on disk; `true` when written.
-    /// Certificate files first, then the manifest that names them (each through a temporary
-    /// file, fsync and rename, then an fsync of the directory); then files no longer named
-    /// are removed.
-    pub(crate) fn write(&self, snap: &Snapshot) -> std::io::Result<bool> {
-        let mut written = self.written.lock().unwrap_or_else(|p| p.into_inner());
-        if *written >= snap.generation {
-            return Ok(false);
-        }
-        let certs = self.dir.join(CERTS_DIR);
-        fs::create_dir_all(&certs)?;
-        for (name, bytes) in &snap.chunks {
-            self.write_file(&certs.join(name), bytes)?;
-        }
-        #[cfg(unix)]
-        fs::File::open(&certs)?.sync_all()?;
-        self.write_file(&self.dir.join(STATE_FILE), &snap.manifest)?;
-        #[cfg(unix)]
-        fs::File::open(&self.dir)?.sync_all()?;
-        *written = snap.generation;
-        if let Ok(entries) = fs::read_dir(&certs) {
-            for e in entries.flatten() {
-                let name = e.file_name().to_string_lossy().into_owned();
-                if !snap.referenced.contains(&name) {
-                    let _ = fs::remove_file(e.path());
-                }
-            }
-        }
-        Ok(true)
     }
 }
