@@ -215,7 +215,7 @@ fn server_stalls_past_the_timeout() {
         let server = always(Reply::Stall(stall));
         let (r, took) = call(via, server.endpoint(), &setup, &issuing_op());
         let f = r.unwrap_err();
-        expect_transport(&f, "Timeout", true, via);
+        expect_transport(&f, "DeadlineExceeded", true, via);
         expect_check_advice(&f, via);
         assert!(
             took < stall,
@@ -229,7 +229,7 @@ fn server_stalls_past_the_timeout() {
             ..setup.clone()
         };
         let (r, took) = call(via, server.endpoint(), &setup, &read_op());
-        expect_transport(&r.unwrap_err(), "Timeout", true, via);
+        expect_transport(&r.unwrap_err(), "DeadlineExceeded", true, via);
         assert!(
             took < stall,
             "{via:?}: the call waited for the server ({took:?})"

@@ -84,15 +84,21 @@ impl Client {
     /// [`RetryPolicy::decide`](pca_core::RetryPolicy::decide) rules: an issuing operation is
     /// never sent twice once it may have left. When the gateway refuses a request for clock
     /// skew, the measured offset is kept for later calls, and an idempotent request is
-    /// re-signed and sent once more. The rules are [`pca_transport::Call`]'s.
+    /// re-signed and sent once more. The whole call, retries and waits included, ends by the
+    /// builder's [`timeout`](ClientBuilder::timeout). The rules are [`pca_transport::Call`]'s.
     pub async fn send<O: Operation>(&self, operation: &O) -> Result<O::Output, Error> {
-        let mut call = Call::new(&self.inner.config, operation);
+        let mut call = Call::new(&self.inner.config, operation, now());
         let span = call.span().clone();
         async move {
             loop {
                 let at = call.begin_attempt();
-                let request = call.sign(&*self.credentials(at).await?)?;
-                match call.finish_attempt(self.inner.transport.exchange(request).await) {
+                let request = call.sign(&*self.credentials(at).await?, now())?;
+                let result = self
+                    .inner
+                    .transport
+                    .exchange(request, call.attempt_timeout())
+                    .await;
+                match call.finish_attempt(result, now(), pca_transport::jitter()) {
                     Step::Done(output) => return Ok(output),
                     Step::Wait(wait) => tokio::time::sleep(wait).await,
                     Step::Fail(error) => return Err(error),
@@ -116,6 +122,12 @@ impl Client {
         }
         refresh.finish().map(Cow::Owned)
     }
+}
+
+/// The monotonic time, from tokio's clock (so that a runtime with paused time drives the
+/// call's deadline as it drives the sleeps).
+fn now() -> std::time::Instant {
+    tokio::time::Instant::now().into_std()
 }
 
 pca_transport::client_methods!(async Client);

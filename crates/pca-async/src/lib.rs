@@ -2,7 +2,7 @@
 //! legacy client, hyper-rustls) and tokio.
 //!
 //! The requests and their answers are [`pca_core`]'s typed operations; this crate sends them
-//! with safe defaults set in code: 10 s connect timeout, 30 s per attempt, no redirects, a 4 MiB
+//! with safe defaults set in code: 10 s connect timeout, 30 s per attempt, 60 s for the whole call (retries and waits included), no redirects, a 4 MiB
 //! cap on answer bodies, one pooled hyper client per `Client` (clones share it), every call under
 //! a timeout, rustls with the `ring` provider and
 //! Mozilla's roots, user agent `pca-rs/<version>`, and retries exactly as
@@ -58,7 +58,7 @@ pub use client::{Client, ClientBuilder};
 pub use pca_core;
 pub use pca_core::{Credentials, Endpoint, RetryPolicy, Site};
 pub use pca_transport::{
-    CREDENTIALS_REFRESH_MARGIN, Clock, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY,
-    DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Error, METADATA_TIMEOUT, SystemClock, TransportError,
-    TransportErrorKind,
+    CREDENTIALS_REFRESH_MARGIN, Clock, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, Error, METADATA_TIMEOUT,
+    SystemClock, TransportError, TransportErrorKind,
 };

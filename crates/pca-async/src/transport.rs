@@ -86,7 +86,7 @@ impl Transport {
             client,
             user_agent,
             max_body: config.max_response_body(),
-            timeout: config.timeout(),
+            timeout: config.attempt_timeout(),
             connect_timeout: config.connect_timeout(),
             proxied,
             spare_timers: Mutex::new(Vec::new()),
@@ -98,12 +98,14 @@ impl Transport {
         self.proxied
     }
 
-    /// Sends `request` and reads the whole answer (at most the body cap), all under the
-    /// whole-call timeout.
+    /// Sends `request` and reads the whole answer (at most the body cap), all within
+    /// `timeout` (at most the attempt timeout).
     pub(crate) async fn exchange(
         &self,
         request: http::Request<Vec<u8>>,
+        timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let timeout = timeout.min(self.timeout);
         let mut request = request.map(|b| Full::new(Bytes::from(b)));
         request
             .headers_mut()
@@ -141,7 +143,7 @@ impl Transport {
         };
         let mut call = pin!(call);
         let runtime = Handle::current().id();
-        let mut timer = self.timer(runtime);
+        let mut timer = self.timer(runtime, timeout);
         let finished = poll_fn(|cx| match call.as_mut().poll(cx) {
             Poll::Ready(result) => Poll::Ready(Some(result)),
             Poll::Pending => timer.as_mut().poll(cx).map(|()| None),
@@ -155,14 +157,14 @@ impl Transport {
                 true,
                 "no complete answer in time",
             )
-            .with_timeout(self.timeout)),
+            .with_timeout(timeout)),
         }
     }
 
-    /// A timer for the whole-attempt timeout: a spare one of this runtime, moved to the new
+    /// A timer for the attempt's `timeout`: a spare one of this runtime, moved to the new
     /// deadline, or else a new one.
-    fn timer(&self, runtime: runtime::Id) -> Pin<Box<Sleep>> {
-        let deadline = Instant::now() + self.timeout;
+    fn timer(&self, runtime: runtime::Id, timeout: Duration) -> Pin<Box<Sleep>> {
+        let deadline = Instant::now() + timeout;
         let spare = {
             let mut spares = self
                 .spare_timers

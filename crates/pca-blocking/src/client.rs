@@ -4,6 +4,7 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
 
 use pca_core::{Credentials, Operation, Timestamp};
 use pca_transport::{Call, Config, CredentialSource, FromConfig, Step};
@@ -80,15 +81,20 @@ impl Client {
     /// [`RetryPolicy::decide`](pca_core::RetryPolicy::decide) rules: an issuing operation is
     /// never sent twice once it may have left. When the gateway refuses a request for clock
     /// skew, the measured offset is kept for later calls, and an idempotent request is
-    /// re-signed and sent once more. The rules are [`pca_transport::Call`]'s.
+    /// re-signed and sent once more. The whole call, retries and waits included, ends by the
+    /// builder's [`timeout`](ClientBuilder::timeout). The rules are [`pca_transport::Call`]'s.
     pub fn send<O: Operation>(&self, operation: &O) -> Result<O::Output, Error> {
-        let mut call = Call::new(&self.inner.config, operation);
+        let mut call = Call::new(&self.inner.config, operation, Instant::now());
         let span = call.span().clone();
         let _entered = span.enter();
         loop {
             let at = call.begin_attempt();
-            let request = call.sign(&*self.credentials(at)?)?;
-            match call.finish_attempt(self.inner.transport.exchange(request)) {
+            let request = call.sign(&*self.credentials(at)?, Instant::now())?;
+            let result = self
+                .inner
+                .transport
+                .exchange(request, call.attempt_timeout());
+            match call.finish_attempt(result, Instant::now(), pca_transport::jitter()) {
                 Step::Done(output) => return Ok(output),
                 Step::Wait(wait) => std::thread::sleep(wait),
                 Step::Fail(error) => return Err(error),

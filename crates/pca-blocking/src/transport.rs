@@ -53,7 +53,7 @@ impl Transport {
             .max_redirects(0)
             .max_redirects_will_error(false)
             .timeout_connect(Some(config.connect_timeout()))
-            .timeout_global(Some(config.timeout()))
+            .timeout_global(Some(config.attempt_timeout()))
             .user_agent(config.user_agent())
             .proxy(proxy)
             .tls_config(tls_config)
@@ -66,7 +66,7 @@ impl Transport {
         Ok(Transport {
             agent,
             max_body: config.max_response_body(),
-            timeout: config.timeout(),
+            timeout: config.attempt_timeout(),
             connect_timeout: config.connect_timeout(),
             proxied,
         })
@@ -77,22 +77,26 @@ impl Transport {
         self.proxied
     }
 
-    /// Sends `request` and reads the whole answer (at most the body cap).
+    /// Sends `request` and reads the whole answer (at most the body cap), all within
+    /// `timeout`.
     pub(crate) fn exchange(
         &self,
         request: http::Request<Vec<u8>>,
+        timeout: Duration,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         let bodyless = request.body().is_empty()
             && matches!(
                 *request.method(),
                 Method::GET | Method::DELETE | Method::HEAD
             );
+        let timeout = timeout.min(self.timeout);
         let result = if bodyless {
-            self.agent.run(request.map(|_| ()))
+            self.run(request.map(|_| ()), timeout)
         } else {
-            self.agent.run(request)
+            self.run(request, timeout)
         };
-        let response = result.map_err(|e| self.classify(e))?;
+        let classify = |e| self.classify(e, timeout);
+        let response = result.map_err(classify)?;
         let (parts, mut body) = response.into_parts();
         if body.content_length().is_some_and(|n| n > self.max_body) {
             return Err(TransportError::body_too_large(self.max_body));
@@ -101,11 +105,31 @@ impl Transport {
             .with_config()
             .limit(self.max_body)
             .read_to_vec()
-            .map_err(|e| self.classify(e))?;
+            .map_err(classify)?;
         Ok(http::Response::from_parts(parts, bytes))
     }
 
-    fn classify(&self, e: ureq::Error) -> TransportError {
+    /// Runs `request` on the agent within `timeout`. The agent's global timeout is the attempt
+    /// timeout; a request-level one (a copy of the agent's configuration for this request) is
+    /// set only when the call's deadline is nearer.
+    fn run(
+        &self,
+        request: http::Request<impl ureq::AsSendBody>,
+        timeout: Duration,
+    ) -> Result<http::Response<ureq::Body>, ureq::Error> {
+        if timeout < self.timeout {
+            let request = self
+                .agent
+                .configure_request(request)
+                .timeout_global(Some(timeout))
+                .build();
+            self.agent.run(request)
+        } else {
+            self.agent.run(request)
+        }
+    }
+
+    fn classify(&self, e: ureq::Error, timeout: Duration) -> TransportError {
         use TransportErrorKind::{Connect, Io, Timeout as TimedOut, Tls};
         let detail = e.to_string();
         match e {
@@ -113,7 +137,7 @@ impl Transport {
                 TransportError::new(TimedOut, false, detail).with_timeout(self.connect_timeout)
             }
             ureq::Error::Timeout(_) => {
-                TransportError::new(TimedOut, true, detail).with_timeout(self.timeout)
+                TransportError::new(TimedOut, true, detail).with_timeout(timeout)
             }
             ureq::Error::HostNotFound
             | ureq::Error::ConnectionFailed
@@ -138,7 +162,7 @@ impl Transport {
                     }
                     io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => {
                         TransportError::new(TimedOut, true, detail)
-                            .with_timeout(self.timeout)
+                            .with_timeout(timeout)
                             .with_source(io)
                     }
                     _ => TransportError::new(Io, true, detail).with_source(io),

@@ -95,9 +95,14 @@ pub(crate) struct GlobalArgs {
     )]
     pub(crate) output: Option<OutputFormat>,
 
-    /// Limit for each API call, e.g. 30s, 1500ms, 2m (a bare number is seconds).
+    /// Deadline for the whole command, every API call, retry and wait included, e.g. 30s,
+    /// 1500ms, 2m (a bare number is seconds).
     #[arg(long, global = true, value_parser = parse_duration, default_value = "30s", value_name = "DURATION")]
     pub(crate) timeout: Duration,
+
+    /// When the command started: `--timeout` counts from here.
+    #[arg(skip = std::time::Instant::now())]
+    pub(crate) started: std::time::Instant,
 
     /// Tracing on stderr: -v for each call, -vv for details.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

@@ -1,6 +1,8 @@
 //! The one place that talks to a Private CA: NCP through pca-blocking, or (`--local`) an
 //! emulator started inside this process through pca-emulator's library API.
 
+use std::time::Instant;
+
 use pca_blocking::{Client, Error as ClientError};
 use pca_core::{Endpoint, Operation, Site};
 
@@ -35,6 +37,15 @@ fn endpoint(global: &GlobalArgs) -> Result<Endpoint> {
     })
 }
 
+/// The instant by which the command's calls end: `--timeout` bounds the whole command, every
+/// call, retry and wait included, counted from the start of the process.
+fn deadline(global: &GlobalArgs) -> Instant {
+    global
+        .started
+        .checked_add(global.timeout)
+        .unwrap_or(global.started)
+}
+
 /// Starts the embedded emulator (in memory, or with its state in `state_dir`).
 pub(crate) fn start_emulator(
     state_dir: Option<&std::path::Path>,
@@ -60,6 +71,7 @@ impl Api {
         let mut builder = Client::builder()
             .endpoint(endpoint(global)?)
             .timeout(global.timeout)
+            .call_deadline(deadline(global))
             .connect_timeout(global.timeout.min(pca_blocking::DEFAULT_CONNECT_TIMEOUT))
             .metadata_service(global.server_role);
         if let Some(path) = &global.ca_file {
@@ -87,6 +99,7 @@ impl Api {
             .credentials(emulator.credentials())
             .endpoint(emulator.endpoint())
             .timeout(global.timeout)
+            .call_deadline(deadline(global))
             .no_proxy()
             .build()
             .map_err(map_error)?;
@@ -146,6 +159,12 @@ pub(crate) fn map_error(e: ClientError) -> CliError {
             err
         }
         ClientError::Config(msg) => CliError::new(Kind::Config, msg),
+        ClientError::AfterClockSkew { skew, error } => {
+            let mut err = map_error(*error);
+            err.message = format!("{} (after re-signing for {skew})", err.message);
+            err.detail("clockOffsetMs", skew.offset_ms)
+                .hint("correct the local clock (the gateway accepts 5 minutes of difference)")
+        }
         other => CliError::new(Kind::Transport, other.to_string()),
     }
 }

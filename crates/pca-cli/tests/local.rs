@@ -504,6 +504,40 @@ fn a_transport_failure_exits_5_and_says_the_request_was_not_sent() {
     assert_eq!(v["error"]["mayHaveBeenSent"], false);
 }
 
+/// `--timeout` bounds the whole command: against a server that accepts connections and never
+/// answers, `ca list` (a read, which would be retried) ends at the deadline after one attempt,
+/// saying the deadline passed and that the request may have been sent.
+#[test]
+fn the_timeout_is_the_whole_commands_deadline() {
+    let sb = Sandbox::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let holder = std::thread::spawn(move || {
+        // Keep the first connection open, unanswered, until the command has given up.
+        let (conn, _) = listener.accept().unwrap();
+        listener.set_nonblocking(true).unwrap();
+        (conn, listener)
+    });
+    let started = std::time::Instant::now();
+    let out = fails_with(
+        sb.pca()
+            .env("NCLOUD_ACCESS_KEY", "AK")
+            .env("NCLOUD_SECRET_KEY", "SK")
+            .args(["--endpoint", &url, "--timeout", "2s", "ca", "list"]),
+        5,
+    );
+    let took = started.elapsed();
+    let (_conn, listener) = holder.join().unwrap();
+    let v = json_of(&out);
+    assert_eq!(v["error"]["kind"], "transport");
+    assert_eq!(v["error"]["transportKind"], "the call's deadline passed");
+    assert_eq!(v["error"]["mayHaveBeenSent"], true);
+    // Three attempts of 2 s each took 6 s and more when the timeout was per attempt.
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    // No second attempt: the deadline cut the first.
+    assert!(matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock));
+}
+
 /// A server that reads the request and closes the connection without answering: the Sign Sub
 /// CSR may have been executed, so it is not sent again, and the error says so (exit 5).
 #[test]

@@ -107,8 +107,11 @@ impl Endpoint {
     }
 
     fn parse_with(url: &str, insecure_ok: bool) -> Result<Self, EndpointError> {
+        // Errors show the URL without its user information: credentials never travel in
+        // URLs, and a mistaken `https://key:secret@host` must not end up in a log.
+        let shown = redact_user_info(url);
         let bad = |reason: &str| EndpointError::InvalidUrl {
-            url: url.to_owned(),
+            url: shown.clone(),
             reason: reason.to_owned(),
         };
         let uri: Uri = url
@@ -123,14 +126,20 @@ impl Endpoint {
         if authority.host().is_empty() {
             return Err(bad("no host"));
         }
+        // `http` takes `host:anything` as an authority; only a number is a port.
+        let after_host = &authority.as_str()[authority.as_str().rfind(']').unwrap_or(0)..];
+        if after_host.contains(':') && authority.port_u16().is_none() {
+            return Err(bad("the port is not a number from 0 to 65535"));
+        }
+        if url.contains('#') {
+            return Err(bad("a base URL has no fragment"));
+        }
         if uri.query().is_some() {
             return Err(bad("a base URL has no query"));
         }
         if scheme == Scheme::HTTP {
             if !insecure_ok && !is_loopback(authority.host()) {
-                return Err(EndpointError::InsecureHttp {
-                    url: url.to_owned(),
-                });
+                return Err(EndpointError::InsecureHttp { url: shown });
             }
         } else if scheme != Scheme::HTTPS {
             return Err(bad("the scheme must be https or http"));
@@ -235,4 +244,16 @@ fn is_loopback(host: &str) -> bool {
         return true;
     }
     h.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// `url` with any user information (`user:password@`) replaced by `***`, for messages. Works on
+/// text that is not a valid URL too: everything from the start of the authority (after `://`,
+/// or the start) to the last `@` is hidden, so that a password holding `/`, `?` or `#` does not
+/// show either; hiding a little more of an odd URL is the safe side.
+pub(crate) fn redact_user_info(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    match url[start..].rfind('@') {
+        Some(at) => format!("{}***{}", &url[..start], &url[start + at..]),
+        None => url.to_owned(),
+    }
 }

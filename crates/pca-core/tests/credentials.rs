@@ -253,6 +253,34 @@ fn endpoints() {
             "{bad}"
         );
     }
+    // User information is refused, and never shown back: not in the error, its Display or
+    // its Debug, whatever else is wrong with the URL.
+    for (url, shown) in [
+        (
+            "https://AKID:s3cr3t@pca.example.com",
+            "https://***@pca.example.com",
+        ),
+        (
+            "http://AKID:s3cr3t@10.0.0.5:8787/x",
+            "http://***@10.0.0.5:8787/x",
+        ),
+        (
+            "https://AKID:s3/cr#3t@pca.example.com",
+            "https://***@pca.example.com",
+        ),
+        (
+            "https://AKID:s3 cr3t@pca example",
+            "https://***@pca example",
+        ),
+        ("AKID:s3cr3t@pca.example.com", "***@pca.example.com"),
+    ] {
+        let err = Endpoint::parse(url).unwrap_err();
+        let all = format!("{err} {err:?} {}", pca_core::Error::from(err.clone()));
+        assert!(!all.contains("s3"), "{url}: {all}");
+        assert!(!all.contains("AKID"), "{url}: {all}");
+        assert!(all.contains(shown), "{url}: {all}");
+        assert!(Endpoint::allow_insecure_http(url).is_err(), "{url}");
+    }
     let e = |pairs: &[(&str, &str)]| Endpoint::from_env_vars(&env(pairs));
     assert_eq!(e(&[]).unwrap(), Endpoint::site(Site::Public));
     assert_eq!(

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pca_core::{Credentials, Endpoint, RetryPolicy, Site};
 
@@ -35,7 +35,8 @@ use crate::settings::{CredentialsSetting, ProxySetting, Settings};
 /// | credentials | explicit, else `NCLOUD_ACCESS_KEY_ID`/`NCLOUD_SECRET_ACCESS_KEY` (or `NCLOUD_ACCESS_KEY`/`NCLOUD_SECRET_KEY`), else `~/.ncloud/configure` (profile `NCLOUD_PROFILE` or `DEFAULT`), else NCP server-role credentials from the metadata service, refreshed 5 minutes before they expire |
 /// | endpoint | `NCLOUD_PCA_ENDPOINT`, else `NCLOUD_SITE`, else the public site |
 /// | connect timeout | 10 s (TCP, proxy tunnel and TLS handshake) |
-/// | timeout | 30 s for one attempt, connect to last byte |
+/// | timeout | 60 s for the whole call: every attempt, every wait between them |
+/// | attempt timeout | 30 s for one attempt, connect to last byte (cut to what is left of the call's timeout) |
 /// | response body cap | 4 MiB |
 /// | user agent | `pca-rs/<version>` |
 /// | retries | [`RetryPolicy::new`]: 3 attempts, `Retry-After` honoured, never for issuing operations once the request may have left |
@@ -79,6 +80,8 @@ impl<C> fmt::Debug for ClientBuilder<C> {
             .field("endpoint", &s.endpoint)
             .field("connect_timeout", &s.connect_timeout)
             .field("timeout", &s.timeout)
+            .field("attempt_timeout", &s.attempt_timeout)
+            .field("call_deadline", &s.call_deadline)
             .field("max_response_body", &s.max_response_body)
             .field("user_agent", &s.user_agent)
             .field("retry_policy", &s.retry_policy)
@@ -171,11 +174,33 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// Longest time one attempt may take, from connecting to the answer's last byte (ureq's
-    /// `timeout_global` in `pca-blocking`, a tokio timer around the attempt in `pca-async`).
-    /// Default 30 s. Retries are bounded separately by the [`RetryPolicy`].
+    /// Longest time one call may take, from its start to its answer: every attempt, every
+    /// wait between attempts and any credential fetch included. Default 60 s.
+    ///
+    /// No retry starts when its wait would pass this deadline (the last attempt's error is
+    /// returned); an attempt still running when it passes is cut short, and the call ends
+    /// with [`TransportErrorKind::DeadlineExceeded`](crate::TransportErrorKind::DeadlineExceeded),
+    /// whose error says whether the request may have been sent.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = timeout;
+        self
+    }
+
+    /// Longest time one attempt may take, from connecting to the answer's last byte (ureq's
+    /// `timeout_global` in `pca-blocking`, a tokio timer around the attempt in `pca-async`),
+    /// so that a stalled attempt leaves time for a retry. Default 30 s; never more than what is
+    /// left of the call's [`timeout`](Self::timeout).
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.attempt_timeout = timeout;
+        self
+    }
+
+    /// An instant by which every call of this client ends, whatever its own
+    /// [`timeout`](Self::timeout): for a program with a deadline of its own, such as a
+    /// command-line tool's `--timeout` over several calls. Each call ends at the earlier of
+    /// the two.
+    pub fn call_deadline(mut self, deadline: Instant) -> Self {
+        self.settings.call_deadline = Some(deadline);
         self
     }
 

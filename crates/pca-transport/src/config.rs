@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pca_core::{Endpoint, RetryPolicy, Timestamp};
 use rustls_pki_types::CertificateDer;
@@ -65,9 +65,19 @@ impl Config {
         self.settings.connect_timeout
     }
 
-    /// Longest time one attempt may take, from connecting to the answer's last byte.
+    /// Longest time one call may take, retries and waits included.
     pub fn timeout(&self) -> Duration {
         self.settings.timeout
+    }
+
+    /// Longest time one attempt may take, from connecting to the answer's last byte.
+    pub fn attempt_timeout(&self) -> Duration {
+        self.settings.attempt_timeout
+    }
+
+    /// The instant by which every call of the client ends, if one was set.
+    pub fn call_deadline(&self) -> Option<Instant> {
+        self.settings.call_deadline
     }
 
     /// Largest answer body accepted, in bytes.
@@ -122,7 +132,12 @@ impl Config {
     /// Adds `offset_ms` to the clock offset, for this call's later attempts and every later
     /// call of every clone.
     pub(crate) fn add_clock_offset(&self, offset_ms: i64) {
-        self.clock_offset_ms.fetch_add(offset_ms, Ordering::Relaxed);
+        // Saturating: an absurd `Date` from a server must not wrap the offset around.
+        let _ = self
+            .clock_offset_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |old| {
+                Some(old.saturating_add(offset_ms))
+            });
     }
 
     /// Writes a client's `Debug` form: the endpoint, the credentials (redacted), the limits,
@@ -134,6 +149,7 @@ impl Config {
             .field("credentials", &self.credentials)
             .field("connect_timeout", &s.connect_timeout)
             .field("timeout", &s.timeout)
+            .field("attempt_timeout", &s.attempt_timeout)
             .field("max_response_body", &s.max_response_body)
             .field("user_agent", &s.user_agent)
             .field("retry_policy", &s.retry_policy)

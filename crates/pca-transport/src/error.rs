@@ -21,6 +21,15 @@ pub enum Error {
     /// Nothing was sent.
     #[error("invalid client configuration, nothing was sent: {0}")]
     Config(String),
+    /// The gateway reported clock skew, the request was re-signed with the measured offset,
+    /// and the call still failed: `error` is how it ended, `skew` what was measured first.
+    #[error("{error} (after re-signing for {skew})")]
+    AfterClockSkew {
+        /// The skew the gateway's first refusal showed (server time minus the signed time).
+        skew: pca_core::ClockSkew,
+        /// How the call ended after the re-sign.
+        error: Box<Error>,
+    },
 }
 
 impl Error {
@@ -31,21 +40,35 @@ impl Error {
             Error::Core(e) => !e.is_before_send(),
             Error::Transport(t) => t.may_have_been_sent(),
             Error::Config(_) => false,
+            // The first, refused attempt reached the server.
+            Error::AfterClockSkew { .. } => true,
         }
     }
 
-    /// The core's error, when this is one.
+    /// The core's error, when this is one (also after a clock-skew re-sign).
     pub fn core(&self) -> Option<&pca_core::Error> {
         match self {
             Error::Core(e) => Some(e),
+            Error::AfterClockSkew { error, .. } => error.core(),
             _ => None,
         }
     }
 
-    /// The transport failure, when this is one.
+    /// The transport failure, when this is one (also after a clock-skew re-sign).
     pub fn transport(&self) -> Option<&TransportError> {
         match self {
             Error::Transport(t) => Some(t),
+            Error::AfterClockSkew { error, .. } => error.transport(),
+            _ => None,
+        }
+    }
+
+    /// The clock skew the gateway reported: the refusal itself, or the skew measured before
+    /// a re-sign that did not save the call.
+    pub fn clock_skew(&self) -> Option<pca_core::ClockSkew> {
+        match self {
+            Error::AfterClockSkew { skew, .. } => Some(*skew),
+            Error::Core(pca_core::Error::ClockSkew { skew, .. }) => Some(*skew),
             _ => None,
         }
     }
@@ -55,9 +78,17 @@ impl Error {
         self.transport().map(TransportError::kind)
     }
 
-    /// `true` for a transport timeout (connect or whole call).
+    /// `true` for a transport timeout (connect, attempt, or the call's deadline).
     pub fn is_timeout(&self) -> bool {
-        self.transport_kind() == Some(TransportErrorKind::Timeout)
+        matches!(
+            self.transport_kind(),
+            Some(TransportErrorKind::Timeout | TransportErrorKind::DeadlineExceeded)
+        )
+    }
+
+    /// `true` when the call's deadline passed ([`TransportErrorKind::DeadlineExceeded`]).
+    pub fn is_deadline_exceeded(&self) -> bool {
+        self.transport_kind() == Some(TransportErrorKind::DeadlineExceeded)
     }
 
     /// HTTP status of the answer, when there was one.
@@ -93,8 +124,11 @@ pub enum TransportErrorKind {
     Connect,
     /// The TLS handshake failed (untrusted or invalid certificate, protocol mismatch).
     Tls,
-    /// The connect timeout or the whole-call timeout passed.
+    /// The connect timeout or the attempt timeout passed; the call's deadline had not.
     Timeout,
+    /// The call's deadline (the client's `timeout`, retries and waits included) passed during
+    /// an attempt or before the next one could be sent.
+    DeadlineExceeded,
     /// The connection broke while the request or the answer was on the wire (reset, answer cut
     /// short, malformed HTTP).
     Io,
@@ -111,6 +145,7 @@ impl fmt::Display for TransportErrorKind {
             TransportErrorKind::Connect => f.write_str("cannot connect"),
             TransportErrorKind::Tls => f.write_str("TLS failure"),
             TransportErrorKind::Timeout => f.write_str("timed out"),
+            TransportErrorKind::DeadlineExceeded => f.write_str("the call's deadline passed"),
             TransportErrorKind::Io => f.write_str("connection failed during the exchange"),
             TransportErrorKind::BodyTooLarge { limit } => {
                 write!(f, "the answer's body is longer than the {limit}-byte cap")
@@ -171,6 +206,20 @@ impl TransportError {
         self
     }
 
+    /// The same failure, ended by the call's `deadline` (the whole call's time).
+    pub(crate) fn deadline_exceeded(mut self, deadline: Duration) -> Self {
+        self.kind = TransportErrorKind::DeadlineExceeded;
+        self.timeout = Some(deadline);
+        self
+    }
+
+    /// The same failure, noting that an earlier attempt of the call may have reached the
+    /// server.
+    pub(crate) fn sent_earlier(mut self, sent: bool) -> Self {
+        self.may_have_been_sent |= sent;
+        self
+    }
+
     pub(crate) fn in_operation(
         mut self,
         info: &pca_core::OperationInfo,
@@ -192,8 +241,9 @@ impl TransportError {
         self.operation
     }
 
-    /// `true` when the request may have reached the server: it was written, at least in part,
-    /// before the failure. `false` means it provably never left this machine.
+    /// `true` when the request may have reached the server: this attempt or an earlier one of
+    /// the call wrote it, at least in part, before failing. `false` means it provably never
+    /// left this machine.
     pub fn may_have_been_sent(&self) -> bool {
         self.may_have_been_sent
     }
@@ -203,7 +253,8 @@ impl TransportError {
         self.attempts
     }
 
-    /// The timeout that passed, for [`TransportErrorKind::Timeout`].
+    /// The timeout that passed, for [`TransportErrorKind::Timeout`]; the call's whole time,
+    /// for [`TransportErrorKind::DeadlineExceeded`].
     pub fn timeout(&self) -> Option<Duration> {
         self.timeout
     }

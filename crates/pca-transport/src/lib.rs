@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | settings and defaults | [`ClientBuilder`], the `DEFAULT_*` constants | `type ClientBuilder = pca_transport::ClientBuilder<Client>` |
 //! | building | [`Config`] (endpoint and credentials resolved) | [`FromConfig`]: the connection pool |
-//! | one call | [`Call`]: sign, decide retries and clock-skew re-signing, trace | a loop: exchange bytes, sleep on [`Step::Wait`] |
+//! | one call | [`Call`]: sign, keep the deadline, decide retries and clock-skew re-signing, trace | a loop: read the clock, exchange bytes within [`Call::attempt_timeout`], sleep on [`Step::Wait`] |
 //! | typed methods | [`client_methods!`] (with `builder()`, `from_env()`, …) over [`pca_core::for_each_operation!`] | one line: `client_methods!(blocking Client)` |
 //! | credentials | [`CredentialSource`], [`Refresh`] (cache and refresh decisions) | the metadata `GET` and the cache's lock |
 //! | TLS | [`tls`]: roots, the `ring` provider, rustls configuration | handing them to ureq or hyper-rustls |
@@ -34,13 +34,13 @@ mod settings;
 pub mod tls;
 
 pub use builder::ClientBuilder;
-pub use call::{Call, Step};
+pub use call::{Call, Step, jitter};
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, FromConfig};
 pub use credentials::{CredentialSource, METADATA_MAX_BODY, Refresh, ServerRole};
 pub use error::{Error, TransportError, TransportErrorKind, find_in_chain};
 pub use pca_core;
 pub use settings::{
-    CREDENTIALS_REFRESH_MARGIN, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BODY,
-    DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, METADATA_TIMEOUT,
+    CREDENTIALS_REFRESH_MARGIN, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BODY, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, METADATA_TIMEOUT,
 };

@@ -1,7 +1,7 @@
 //! The builder's settings and their defaults, the same in `pca-blocking` and `pca-async`.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pca_core::{Credentials, Endpoint, RetryPolicy};
 
@@ -9,8 +9,11 @@ use crate::clock::{Clock, SystemClock};
 
 /// Default connect timeout (TCP connect, proxy tunnel and TLS handshake): 10 seconds.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default deadline of one call, from its start to its answer, retries and waits included:
+/// 60 seconds.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Default timeout of one attempt, from connecting to the last byte of the answer: 30 seconds.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default cap on an answer's body: 4 MiB (a CA list or a CRL is far smaller).
 pub const DEFAULT_MAX_RESPONSE_BODY: u64 = 4 * 1024 * 1024;
 /// Default user agent: `pca-rs/<version>`.
@@ -54,6 +57,8 @@ pub(crate) struct Settings {
     pub(crate) endpoint: Option<Endpoint>,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
+    pub(crate) attempt_timeout: Duration,
+    pub(crate) call_deadline: Option<Instant>,
     pub(crate) max_response_body: u64,
     pub(crate) user_agent: String,
     pub(crate) retry_policy: RetryPolicy,
@@ -76,6 +81,8 @@ impl Default for Settings {
             endpoint: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            call_deadline: None,
             max_response_body: DEFAULT_MAX_RESPONSE_BODY,
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             retry_policy: RetryPolicy::new(),
