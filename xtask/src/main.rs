@@ -5,11 +5,14 @@
 //! - `bench`: the benchmarks, results summarised in `BENCHMARKS.md` (the core's divan benches,
 //!   then `bench-transports`, the transports against a loopback server, see `bench.rs`; then
 //!   Sign Sub CSR calls per second against the emulator).
+//! - `build-times [ROUNDS]`: clean debug build times of the crates next to the AWS SDK's Private
+//!   CA client (see `build_times.rs`); not part of CI, results in `BENCHMARKS.md`.
 //! - `record`: re-records `tests/fixtures/<operation>/emulator.json` from the emulator.
 
 use std::process::{Command, ExitCode};
 
 mod bench;
+mod build_times;
 mod record;
 
 /// Runs a program with arguments and extra environment variables; `true` on success.
@@ -107,8 +110,19 @@ fn main() -> ExitCode {
         "bench" => bench(),
         "record" => record::record(&run),
         "bench-transports" => bench::transports(),
+        "build-times" => {
+            let rounds = std::env::args().nth(2).map(|r| r.parse::<usize>());
+            match rounds {
+                None => build_times::build_times(1),
+                Some(Ok(n)) => build_times::build_times(n),
+                Some(Err(_)) => {
+                    eprintln!("usage: cargo xtask build-times [ROUNDS]");
+                    return ExitCode::from(2);
+                }
+            }
+        }
         _ => {
-            eprintln!("usage: cargo xtask <ci|bench|bench-transports|record>");
+            eprintln!("usage: cargo xtask <ci|bench|bench-transports|build-times [ROUNDS]|record>");
             return ExitCode::from(2);
         }
     };
