@@ -32,6 +32,7 @@ pub const SITE_ENV: &str = "NCLOUD_SITE";
 pub const API_PREFIX: &str = "/api/v1";
 
 /// A documented NCP site.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Site {
     /// The public (private-sector) site, `pca.apigw.ntruss.com`.

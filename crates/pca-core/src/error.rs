@@ -359,6 +359,7 @@ pub enum EndpointError {
 }
 
 /// A refusal from the API gateway or the Private CA service.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
     /// HTTP status of the answer.
@@ -464,6 +465,7 @@ pub enum ApiErrorKind {
 }
 
 /// How far the server's clock is from the timestamp that was signed.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClockSkew {
     /// Server time minus our signed timestamp, in milliseconds (positive: our clock is behind).
@@ -486,6 +488,7 @@ impl fmt::Display for ClockSkew {
 }
 
 /// A JSON answer that does not have the documented shape.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("cannot decode the answer (HTTP {status}) at {path}: {message}")]
 pub struct DecodeError {

@@ -10,6 +10,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use crate::pem_text::{find_blocks, tidy};
 
 /// A time as the service sent it: epoch milliseconds (number or numeric string), or other text.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ServerTime {

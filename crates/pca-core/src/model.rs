@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 use crate::lenient::{ServerTime, opt_string, opt_time, opt_u64, pem_list, string_list};
 
 /// The state of a CA as the service reports it.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "String")]
 pub enum CaState {
@@ -67,6 +68,7 @@ impl fmt::Display for CaState {
 }
 
 /// Distribution URLs of a CA (`urlInfo`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UrlInfo {
@@ -83,6 +85,7 @@ pub struct UrlInfo {
 
 /// A CA's record (`caInfo`). Every field is optional: the service's documents disagree on
 /// which are present.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CaInfo {
@@ -147,6 +150,7 @@ impl CaInfo {
 }
 
 /// A CA's certificate record (`caCertInfo`).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CaCertInfo {
@@ -198,6 +202,7 @@ pub struct CaCertInfo {
 }
 
 /// A CA: its record and, where the answer has it, its certificate record.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Ca {
     /// The CA's record.
@@ -237,6 +242,7 @@ impl<'de> Deserialize<'de> for Ca {
 }
 
 /// A page of CAs (Get CA List).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CaList {
@@ -255,6 +261,7 @@ pub struct CaList {
 }
 
 /// A page of end-certificate serial numbers (Get End Cert List).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct EndCertList {
@@ -287,6 +294,7 @@ where
 /// and duplicates (including a copy of the issuer given separately) are removed. With the
 /// `x509` feature the order is derived from the certificates' names, whatever order the
 /// service sent; without it, the issuer comes first and the rest keep the service's order.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SignedCertificate {
     /// The new certificate (PEM).
@@ -302,6 +310,19 @@ pub struct SignedCertificate {
 }
 
 impl SignedCertificate {
+    /// A signing answer with a certificate and its chain (issuer first, root last), the other
+    /// fields empty: for tests and for checking answers obtained elsewhere
+    /// (`Operation::check_answer`). Set the other fields afterwards; they are public.
+    pub fn new(certificate: impl Into<String>, ca_chain: Vec<String>) -> Self {
+        SignedCertificate {
+            certificate: certificate.into(),
+            ca_chain,
+            issuer: None,
+            serial_no: None,
+            ocsp_responder: None,
+        }
+    }
+
     /// The certificate followed by its chain: what a TLS server or a sub CA is configured with.
     pub fn full_chain_pem(&self) -> String {
         join_pem(
@@ -411,6 +432,7 @@ impl fmt::Debug for PrivateKeyPem {
 }
 
 /// A certificate issued with a key the service made (Issue End Cert).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuedCertificate {
     /// The private key (PEM). Redacted in `Debug`; store it with care.
@@ -419,7 +441,18 @@ pub struct IssuedCertificate {
     pub signed: SignedCertificate,
 }
 
+impl IssuedCertificate {
+    /// An Issue End Cert answer: the key the service made and the signed certificate.
+    pub fn new(private_key: PrivateKeyPem, signed: SignedCertificate) -> Self {
+        IssuedCertificate {
+            private_key,
+            signed,
+        }
+    }
+}
+
 /// An end certificate's record (Get End Cert).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct EndCertificate {
@@ -453,6 +486,7 @@ pub struct EndCertificate {
 }
 
 /// A sub account with rights on a CA (Get CA User List).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CaUser {
@@ -468,6 +502,7 @@ pub struct CaUser {
 }
 
 /// The CRL settings of a CA.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CrlConfig {
@@ -477,6 +512,7 @@ pub struct CrlConfig {
 }
 
 /// A sub CA's certificate request (Get Sub CSR).
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SubCsr {
@@ -485,6 +521,7 @@ pub struct SubCsr {
 }
 
 /// A CA's chain (Get CA Chain), PEM blocks in the service's order.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CaChain {
     /// The certificates (PEM each).
@@ -499,6 +536,7 @@ impl CaChain {
 }
 
 /// A CA's certificate revocation list (Get CA CRL), PEM `X509 CRL`.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Crl {
     /// The CRL (PEM).

@@ -13,6 +13,7 @@ use crate::response;
 use crate::signing::{Timestamp, sign_request};
 
 /// How safe an operation is to send again.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Safety {
     /// Reads state (GET): safe to repeat.
@@ -33,6 +34,7 @@ impl Safety {
 }
 
 /// The fixed facts of an operation: its name, HTTP method, path template and safety.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OperationInfo {
     /// The documented name, e.g. `Sign Sub CSR`.

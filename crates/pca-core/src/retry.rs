@@ -24,6 +24,7 @@ use crate::operation::Safety;
 use crate::signing::Timestamp;
 
 /// How a failed attempt ended, as far as retrying is concerned.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome<'a> {
     /// The request never left this machine (connect refused, DNS failure, TLS handshake).
@@ -172,6 +173,7 @@ pub enum Decision {
 }
 
 /// Why no further attempt is made.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopReason {
     /// The error is not one that a retry can fix.

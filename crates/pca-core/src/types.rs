@@ -17,6 +17,7 @@ macro_rules! wire_enum {
         }
     ) => {
         $(#[$meta])*
+        #[non_exhaustive]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $wire)] $variant,)*

@@ -11,6 +11,7 @@ use crate::pem_text::find_blocks;
 pub struct CertificateParseError(pub String);
 
 /// The fields of a certificate users look at.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CertificateInfo {
     /// Serial number, colon-separated lower-case hexadecimal.

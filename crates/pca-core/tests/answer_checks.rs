@@ -95,13 +95,10 @@ fn csr(key: &KeyPair) -> String {
 }
 
 fn answer(cert: String, chain: &[&Certificate]) -> SignedCertificate {
-    SignedCertificate {
-        certificate: cert,
-        ca_chain: chain.iter().map(|c| c.pem()).collect(),
-        issuer: chain.first().map(|c| c.pem()),
-        serial_no: Some("0a:bc:de".to_owned()),
-        ocsp_responder: None,
-    }
+    let mut answer = SignedCertificate::new(cert, chain.iter().map(|c| c.pem()).collect());
+    answer.issuer = chain.first().map(|c| c.pem());
+    answer.serial_no = Some("0a:bc:de".to_owned());
+    answer
 }
 
 /// A root, an issuing CA under it, and a key with its CSR.
@@ -382,9 +379,8 @@ fn sec1_pem(key: &KeyPair) -> String {
 #[test]
 fn issue_end_cert_needs_the_certificates_private_key() {
     let w = world();
-    let issued = |key_pem: String| IssuedCertificate {
-        private_key: PrivateKeyPem::new(key_pem),
-        signed: w.good(Leaf::default()),
+    let issued = |key_pem: String| {
+        IssuedCertificate::new(PrivateKeyPem::new(key_pem), w.good(Leaf::default()))
     };
     issue_op()
         .check_answer(&issued(w.key.serialize_pem()), NOW)

@@ -45,6 +45,7 @@ fn algorithm(kt: KeyType) -> Result<&'static SignatureAlgorithm, PkiError> {
         KeyType::Ec521 => Err(PkiError::new(
             "EC521 keys need the emulator built with its `ec521` feature",
         )),
+        other => Err(PkiError::new(format!("key type {other} is not supported"))),
     }
 }
 
@@ -53,7 +54,7 @@ pub(crate) fn generate_key(kt: KeyType) -> Result<KeyPair, PkiError> {
     match kt {
         KeyType::Rsa2048 => generate_rsa(2048),
         KeyType::Rsa4096 => generate_rsa(4096),
-        KeyType::Ec256 | KeyType::Ec521 => Ok(KeyPair::generate_for(algorithm(kt)?)?),
+        _ => Ok(KeyPair::generate_for(algorithm(kt)?)?),
     }
 }
 
@@ -78,6 +79,7 @@ pub(crate) fn key_type_algorithm(kt: KeyType) -> &'static str {
     match kt {
         KeyType::Rsa2048 | KeyType::Rsa4096 => "RSA",
         KeyType::Ec256 | KeyType::Ec521 => "EC",
+        other => other.as_str(),
     }
 }
 

@@ -880,6 +880,8 @@ impl Service {
                     Some(csr.trim().to_owned()),
                 )
             }
+            // A CA type added to pca-core later: not one the emulator makes.
+            (other, _) => return err(ServiceCode::InvalidInput, format!("caType {other}")),
         };
         let record = CaRecord {
             tag: tag.clone(),
