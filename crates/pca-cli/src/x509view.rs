@@ -46,7 +46,7 @@ pub(crate) fn blocks(bytes: &[u8]) -> Result<Vec<Block>, String> {
 
 /// The PEM text of a DER block.
 pub(crate) fn to_pem(label: &str, der: &[u8]) -> String {
-    let mut s = pca_core::pem_text::encode(label, der);
+    let mut s = pca_core::__private::pem_text::encode(label, der);
     s.push('\n');
     s
 }

@@ -43,11 +43,11 @@ pub mod credentials;
 pub mod endpoint;
 pub mod error;
 mod lenient;
-pub mod model;
-pub mod operation;
+mod model;
+mod operation;
 pub mod operations;
-pub mod pem_text;
-pub mod response;
+mod pem_text;
+mod response;
 pub mod retry;
 pub mod server_role;
 pub mod signing;
@@ -69,6 +69,7 @@ pub use model::{
     EndCertificate, IssuedCertificate, PrivateKeyPem, SignedCertificate, SubCsr, UrlInfo,
 };
 pub use operation::{Data, DataError, Operation, OperationInfo, Safety};
+pub use response::{MAX_CLOCK_SKEW_MS, clock_skew};
 pub use retry::{Decision, Outcome, RetryPolicy, StopReason};
 pub use signing::Timestamp;
 pub use types::{
@@ -77,5 +78,20 @@ pub use types::{
 #[cfg(feature = "x509")]
 pub use x509::{CertificateInfo, CertificateParseError};
 
-/// This crate's version, for user agents.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Not part of the public API: what the sibling crates of this workspace (the clients, the
+/// emulator, `pca`, the tests and fuzz targets) share with this one. Anything here may change
+/// or go in any release, without notice; do not use it from other crates.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::model::join_pem;
+    pub use crate::operation::build_request;
+
+    /// PEM framing, tidying and normalisation of the service's PEM fields.
+    pub mod pem_text {
+        pub use crate::pem_text::*;
+    }
+    pub use crate::response::{decode_success, parse};
+
+    /// This crate's version.
+    pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+}

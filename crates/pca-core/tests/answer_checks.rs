@@ -373,7 +373,7 @@ fn sec1_pem(key: &KeyPair) -> String {
     let (_, info) = parse_der(&pkcs8).unwrap();
     let items = info.as_sequence().unwrap();
     let inner = items[2].as_slice().unwrap();
-    pca_core::pem_text::encode("EC PRIVATE KEY", inner)
+    pca_core::__private::pem_text::encode("EC PRIVATE KEY", inner)
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //! periods, and parsers that must never panic whatever they are given.
 
 use http::{Method, StatusCode};
+use pca_core::__private::pem_text::find_blocks;
 use pca_core::operations::{DeleteCaUser, GetCa, GetCaList, GetEndCert, SignSubCsr};
-use pca_core::pem_text::find_blocks;
 use pca_core::signing::{
     ACCESS_KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature, string_to_sign,
     verify_signature,
@@ -384,7 +384,7 @@ proptest! {
         body in prop::option::of(prop::collection::vec(any::<u8>(), 0..64)),
     ) {
         let below_prefix = target(p.trim_start_matches("/api/v1"), &q);
-        let request = pca_core::operation::build_request(
+        let request = pca_core::__private::build_request(
             m.clone(),
             &below_prefix,
             body.clone(),
@@ -450,7 +450,7 @@ impl Signed {
 
     /// The signature of this input, computed through the request path with `body`.
     fn signature_via_request(&self, body: Option<Vec<u8>>) -> String {
-        let request = pca_core::operation::build_request(
+        let request = pca_core::__private::build_request(
             self.method.clone(),
             &target(self.path.trim_start_matches("/api/v1"), &self.query),
             body,

@@ -633,12 +633,12 @@ pub(crate) fn is_signed_by(child_der: &[u8], issuer_der: &[u8]) -> bool {
 
 /// PEM of a DER certificate.
 pub(crate) fn cert_pem(der: &[u8]) -> String {
-    pca_core::pem_text::encode("CERTIFICATE", der)
+    pca_core::__private::pem_text::encode("CERTIFICATE", der)
 }
 
 /// DER of the first CERTIFICATE block of a PEM text.
 pub(crate) fn pem_der(pem_text: &str) -> Option<Vec<u8>> {
-    let (blocks, _) = pca_core::pem_text::find_blocks(pem_text);
+    let (blocks, _) = pca_core::__private::pem_text::find_blocks(pem_text);
     let block = blocks.iter().find(|b| b.label == "CERTIFICATE")?;
     pem::parse(block.text).ok().map(pem::Pem::into_contents)
 }

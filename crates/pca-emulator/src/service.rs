@@ -492,7 +492,7 @@ fn csr_der(body: &Body) -> Result<Vec<u8>, ServiceError> {
     let Some(csr) = body.text("csrPem")? else {
         return err(ServiceCode::EmptyCsr, "csr is missing");
     };
-    let pem = pca_core::pem_text::normalize_csr("csrPem", &csr)
+    let pem = pca_core::__private::pem_text::normalize_csr("csrPem", &csr)
         .map_err(|e| ServiceError::new(ServiceCode::InvalidInput, e.to_string()))?;
     pem::parse(&pem)
         .map(pem::Pem::into_contents)
@@ -676,7 +676,7 @@ impl Service {
                         "a PENDING CA has no certificate yet",
                     );
                 }
-                Ok(Value::String(pca_core::model::join_pem(
+                Ok(Value::String(pca_core::__private::join_pem(
                     ca.full_chain().iter().map(String::as_str),
                 )))
             }
@@ -736,7 +736,7 @@ impl Service {
                     "publicKeyAlgorithm": cert.public_key_algorithm,
                     "signatureAlgorithm": cert.signature_algorithm,
                     "certPem": cert.cert_pem,
-                    "caChain": pca_core::model::join_pem(ca.full_chain().iter().map(String::as_str)),
+                    "caChain": pca_core::__private::join_pem(ca.full_chain().iter().map(String::as_str)),
                     "ocspResponder": cert.ocsp.clone().unwrap_or_default(),
                     "status": if cert.revoked_at.is_some() { "REVOKED" } else { "VALID" },
                     "revokeDate": cert.revoked_at,
@@ -1192,7 +1192,7 @@ impl Service {
         ca.push_cert(rec);
         self.commit(st)?;
         let chain = if chain_as_string {
-            Value::String(pca_core::model::join_pem(
+            Value::String(pca_core::__private::join_pem(
                 r.chain.iter().map(String::as_str),
             ))
         } else {
@@ -1312,9 +1312,9 @@ impl Service {
         let Some(chain) = body.text("caChainPem")? else {
             return err(ServiceCode::InvalidInputCaChain, "caChainPem is missing");
         };
-        let cert = pca_core::pem_text::normalize_certificate("certPem", &cert)
+        let cert = pca_core::__private::pem_text::normalize_certificate("certPem", &cert)
             .map_err(|e| ServiceError::new(ServiceCode::InvalidInputCert, e.to_string()))?;
-        let chain = pca_core::pem_text::normalize_certificates("caChainPem", &chain)
+        let chain = pca_core::__private::pem_text::normalize_certificates("caChainPem", &chain)
             .map_err(|e| ServiceError::new(ServiceCode::InvalidInputCaChain, e.to_string()))?;
         let cert_der = pki::pem_der(&cert).ok_or_else(|| {
             ServiceError::new(ServiceCode::InvalidInputCert, "certPem does not decode")
@@ -1627,7 +1627,7 @@ fn ca_json(ca: &Ca) -> Value {
         m.insert("certPem".to_owned(), json!(pem));
         m.insert(
             "chainPem".to_owned(),
-            json!(pca_core::model::join_pem(
+            json!(pca_core::__private::join_pem(
                 ca.full_chain().iter().map(String::as_str)
             )),
         );

@@ -106,7 +106,7 @@ fn csrs_that_are_not_accepted_are_refused_properly() {
     let mut der = common::der(&good);
     let n = der.len();
     der[n - 5] ^= 0x01;
-    let bad = pca_core::pem_text::encode("CERTIFICATE REQUEST", &der);
+    let bad = pca_core::__private::pem_text::encode("CERTIFICATE REQUEST", &der);
     let e = c
         .call(&SignSubCsr::new(&tag, Period::days(3).unwrap(), &bad).unwrap())
         .unwrap_err();

@@ -202,7 +202,7 @@ fn several_key_pairs_are_accepted() {
 }
 
 fn raw_request(method: &str, target: &str, body: &[u8], c: &Client) -> http::Request<Vec<u8>> {
-    let mut req = pca_core::operation::build_request(
+    let mut req = pca_core::__private::build_request(
         method.parse().unwrap(),
         "/ca",
         Some(body.to_vec()),

@@ -28,7 +28,7 @@ pub(crate) fn precheck(out: &OutDirArgs, with_key: bool) -> Result<()> {
 
 /// PEM blocks of a PEM text, each with its parsed fields.
 pub(crate) fn pem_certs(text: &str) -> Vec<PemCert> {
-    let (blocks, _) = pca_core::pem_text::find_blocks(text);
+    let (blocks, _) = pca_core::__private::pem_text::find_blocks(text);
     blocks
         .iter()
         .filter(|b| b.label == "CERTIFICATE")
