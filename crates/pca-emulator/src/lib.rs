@@ -97,6 +97,30 @@
 //! - **Limits**: 10 CAs and 30,000 certificates per CA (configurable), as documented.
 //! - **Accounts**: every configured access key sees the same CAs.
 //!
+//! # Documented choices
+//!
+//! Where NAVER's references disagree, or say nothing, the emulator does this:
+//!
+//! - **Numbers**: every field the reference types Long is a JSON number: `caId`, `caCertId`,
+//!   `signingCount`, `rgstDate`, `notBeforeDate`, `notAfterDate`, `totalCnt`, `totalPageNo`,
+//!   `currentPageNo`. `statusUpdateDate` and `destroyDate` ("String (timestamp)" in the
+//!   reference, numbers in the swagger and the old Update CA page) are numbers too (epoch
+//!   milliseconds; `destroyDate` is `null` unless deletion is scheduled).
+//! - **`mbrNo`** (Get CA User List): Long in the reference, String in NAVER's generated client;
+//!   sent as a string of digits, which that client decodes.
+//! - **`expiry`** (Get/Update CRL Config): a string of days, as documented.
+//! - **Update CA** answers as the current reference: `data.caInfo`, `data.caCertInfo` and
+//!   `data.destroyDate` (the same value as `data.caInfo.destroyDate`).
+//! - **`caChain`**: an array of PEM strings in Sign Sub CSR and Sign End CSR, one PEM string in
+//!   Issue End Cert and Get End Cert, as each page documents.
+//! - **Sign Sub CSR**: the CA certificate it signs is listed in the signing CA's Get End Cert
+//!   List and readable with Get End Cert, like the end certificates it signs; its serial can be
+//!   revoked with Revoke End Cert.
+//! - **`signingCount`** counts every certificate the CA signed, sub-CA certificates included.
+//! - **`ocspResponder`** is the OCSP URL (the reference says "OCSP URL"; the swagger's
+//!   "responder certificate" is not followed), empty when the CA has none.
+//! - **Page size** of the list operations: 20 (undocumented).
+//!
 //! # State
 //!
 //! In memory by default. With [`EmulatorBuilder::state_dir`] (`--state-dir DIR`) the state is

@@ -1039,7 +1039,11 @@ impl Service {
         if let Some(m) = memo {
             ca.record.memo = Some(m);
         }
-        let out = ca_json(ca);
+        // The current docs put destroyDate at data.destroyDate as well as in data.caInfo.
+        let mut out = ca_json(ca);
+        if let Value::Object(m) = &mut out {
+            m.insert("destroyDate".to_owned(), json!(ca.record.destroy_date));
+        }
         self.commit(st)?;
         Ok(out)
     }
@@ -1587,7 +1591,7 @@ fn ca_json(ca: &Ca) -> Value {
     });
     let info = json!({
         "caTag": r.tag,
-        "caId": r.id.to_string(),
+        "caId": r.id,
         "caType": r.ca_type.as_str(),
         "alias": r.alias,
         "memo": r.memo.clone().unwrap_or_default(),
@@ -1607,7 +1611,7 @@ fn ca_json(ca: &Ca) -> Value {
         "locality": s.locality,
         "organization": s.organization,
         "organizationUnit": s.organization_unit,
-        "caCertId": r.id.to_string(),
+        "caCertId": r.id,
     });
     if let (Some(pem), Value::Object(m)) = (&r.cert_pem, &mut cert_info) {
         if let Some(f) = pki::pem_der(pem).and_then(|d| pki::cert_facts(&d).ok()) {

@@ -21,6 +21,9 @@ fn crl_lists(crl_pem: &str, serial: &str) -> bool {
 
 #[test]
 fn lifecycle_through_pca_blocking() {
+    if common::openssl_missing() {
+        return;
+    }
     let emu = start();
     let client = pca_blocking::Client::builder()
         .endpoint(emu.endpoint())
@@ -61,6 +64,9 @@ fn lifecycle_through_pca_blocking() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lifecycle_through_pca_async() {
+    if common::openssl_missing() {
+        return;
+    }
     let emu = pca_emulator::Emulator::builder()
         .credentials(ACCESS, SECRET)
         .spawn()

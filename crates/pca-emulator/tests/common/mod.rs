@@ -70,6 +70,25 @@ impl Client {
         self.send(&self.request(op))
     }
 
+    /// A request for exactly `target` (path and query) with `body`, signed.
+    pub fn signed(&self, method: &str, target: &str, body: &[u8]) -> http::Request<Vec<u8>> {
+        let mut req = http::Request::new(body.to_vec());
+        *req.method_mut() = method.parse().unwrap();
+        *req.uri_mut() = format!("http://{}{}", self.addr, target).parse().unwrap();
+        req.headers_mut()
+            .insert("content-type", "application/json".parse().unwrap());
+        pca_core::signing::sign_request(&mut req, &self.credentials, now()).unwrap();
+        req
+    }
+
+    /// Sends a signed request that must succeed; returns the answer's `data`.
+    pub fn data(&self, method: &str, target: &str, body: &str) -> serde_json::Value {
+        let resp = self.send(&self.signed(method, target, body.as_bytes()));
+        let v = json(&resp);
+        assert_eq!(v["code"], "SUCCESS", "{method} {target}: {v}");
+        v["data"].clone()
+    }
+
     /// Sends a `CreateCa` that must succeed; returns the new CA's tag.
     pub fn create(&self, op: &CreateCa) -> String {
         self.call(op).unwrap().info.ca_tag.unwrap()
@@ -129,6 +148,28 @@ pub fn service_code(e: &pca_core::Error) -> (u16, String) {
 
 pub fn json(resp: &http::Response<Vec<u8>>) -> serde_json::Value {
     serde_json::from_slice(resp.body()).expect("JSON body")
+}
+
+/// `true` when openssl cannot be run and the calling test should stop here: it says so on
+/// stderr. With `PCA_REQUIRE_OPENSSL=1` (as `.ci/run` sets) a missing openssl is a failure
+/// instead. Tests that need openssl start with `if openssl_missing() { return; }`.
+pub fn openssl_missing() -> bool {
+    let runs = Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if runs {
+        return false;
+    }
+    assert!(
+        std::env::var("PCA_REQUIRE_OPENSSL").as_deref() != Ok("1"),
+        "openssl cannot be run and PCA_REQUIRE_OPENSSL=1: install it (apt-get install openssl)"
+    );
+    eprintln!(
+        "SKIPPED: {}: openssl cannot be run (install it; PCA_REQUIRE_OPENSSL=1 makes this a failure)",
+        std::thread::current().name().unwrap_or("this test")
+    );
+    true
 }
 
 fn openssl(args: &[&str], dir: &Path) {
