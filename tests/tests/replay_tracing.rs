@@ -42,6 +42,7 @@ fn spans_carry_the_call_and_no_secret() {
     let (ex, op) = get_ca();
     let captured = Captured::default();
     let writer = captured.clone();
+    let mut servers = Vec::new();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_writer(move || writer.clone())
@@ -61,25 +62,40 @@ fn spans_carry_the_call_and_no_secret() {
             .build()
             .unwrap();
         runtime().block_on(asynchronous.get_ca(&op)).unwrap();
-        // A failing call logs its error too.
+        // A failing call logs its error too, through either client, at each attempt.
         let failing = TestServer::start(|_, _| Reply::Reset);
+        let retry = RetryPolicy::new()
+            .max_attempts(2)
+            .base_delay(Duration::from_millis(1));
         let blocking = pca_blocking::Client::builder()
             .endpoint(failing.endpoint())
             .credentials(credentials())
-            .retry_policy(
-                RetryPolicy::new()
-                    .max_attempts(2)
-                    .base_delay(Duration::from_millis(1)),
-            )
+            .retry_policy(retry)
             .build()
             .unwrap();
         assert!(blocking.get_ca(&op).is_err());
-        for r in api.requests() {
-            let sig = r.header("x-ncp-apigw-signature-v2").unwrap().to_owned();
-            let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
-            assert!(!log.contains(&sig), "a signature was logged");
-        }
+        let asynchronous = pca_async::Client::builder()
+            .endpoint(failing.endpoint())
+            .credentials(credentials())
+            .retry_policy(retry)
+            .build()
+            .unwrap();
+        assert!(runtime().block_on(asynchronous.get_ca(&op)).is_err());
+        servers = vec![api, failing];
     });
+    // Every request of every server, answered or not: its signature is in no log line.
+    let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+    let signatures: Vec<String> = servers
+        .iter()
+        .flat_map(TestServer::requests)
+        .map(|r| r.header("x-ncp-apigw-signature-v2").unwrap().to_owned())
+        .collect();
+    // Two answered calls, and two failing calls of two attempts each.
+    assert_eq!(signatures.len(), 6, "{signatures:?}");
+    for sig in &signatures {
+        assert!(sig.len() >= 40, "not a signature: {sig:?}");
+        assert!(!log.contains(sig.as_str()), "a signature was logged: {sig}");
+    }
     let log = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
     assert!(log.contains("pca_call"), "{log}");
     for field in [

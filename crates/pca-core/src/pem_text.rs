@@ -85,12 +85,23 @@ pub fn find_blocks(text: &str) -> (Vec<PemBlock<'_>>, bool) {
     (blocks, stray)
 }
 
-/// `text` without surrounding whitespace and with LF line ends; reuses `text`'s buffer when it
-/// is already in that form (the usual case for the service's answers).
+/// `text` without surrounding whitespace and with LF line ends (each CRLF, and each CR on its
+/// own, becomes one LF, so that no CR is left); reuses `text`'s buffer when it is already in
+/// that form (the usual case for the service's answers).
 pub fn tidy(text: String) -> String {
     let trimmed = text.trim();
     if trimmed.contains('\r') {
-        trimmed.replace("\r\n", "\n")
+        let mut out = String::with_capacity(trimmed.len());
+        let mut parts = trimmed.split('\r').peekable();
+        while let Some(part) = parts.next() {
+            // Every part but the first follows a CR: its LF, if any, is that CR's.
+            out.push_str(part);
+            if let Some(next) = parts.peek_mut() {
+                out.push('\n');
+                *next = next.strip_prefix('\n').unwrap_or(next);
+            }
+        }
+        out
     } else if trimmed.len() == text.len() {
         text
     } else {
@@ -284,4 +295,37 @@ fn check_der(field: &'static str, kind: DerKind, der: &[u8]) -> Result<(), Inval
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tidy_leaves_no_carriage_return() {
+        // `\r\r\n` became `\r\n` when only CRLF pairs were replaced.
+        assert_eq!(tidy("a\r\r\nb".to_owned()), "a\n\nb");
+        assert_eq!(tidy(" a\r\nb\rc\n\rd \r\n".to_owned()), "a\nb\nc\n\nd");
+        // Every text over a small alphabet, up to 7 characters: no CR is left, LF line ends
+        // are kept as they are, each CRLF or lone CR is one LF, and a second pass changes
+        // nothing.
+        let alphabet = ['a', '\r', '\n', ' '];
+        let mut texts = vec![String::new()];
+        for _ in 0..7 {
+            let longer: Vec<String> = texts
+                .iter()
+                .filter(|t| t.len() == texts.last().map_or(0, String::len))
+                .flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}")))
+                .collect();
+            texts.extend(longer);
+        }
+        assert!(texts.len() > 20_000);
+        for text in texts {
+            let once = tidy(text.clone());
+            assert!(!once.contains('\r'), "{text:?} → {once:?}");
+            let expected = text.trim().replace("\r\n", "\n").replace('\r', "\n");
+            assert_eq!(once, expected, "{text:?}");
+            assert_eq!(tidy(once.clone()), once, "{text:?}");
+        }
+    }
 }

@@ -56,6 +56,19 @@ pub fn parse<O: Operation + ?Sized>(
     }
     let status = response.status();
     let body = response.body();
+    // JSON is UTF-8, and `from_slice` does not check the bytes of the fields it skips: an
+    // answer is refused whole rather than read in part. An error answer is still read as
+    // well as it can be (its status and code decide the retry).
+    if status.is_success() {
+        if let Err(e) = std::str::from_utf8(body) {
+            return Err(Error::from(DecodeError {
+                status,
+                path: ".".to_owned(),
+                message: format!("the body is not UTF-8 text: {e}"),
+                body: RawBody(body.clone()),
+            }));
+        }
+    }
     let envelope: Envelope<'_> = match serde_json::from_slice(body) {
         Ok(e) => e,
         Err(e) => return Err(not_json(response, e)),
@@ -146,7 +159,10 @@ pub fn decode_success<T: serde::de::DeserializeOwned>(
     if !response.status().is_success() {
         return None;
     }
-    let envelope: UsualEnvelope<T> = serde_json::from_slice(response.body()).ok()?;
+    // From a checked `str`: `from_slice` skips the bytes of fields it ignores without checking
+    // that they are UTF-8, and the general parser refuses a success answer that is not.
+    let text = std::str::from_utf8(response.body()).ok()?;
+    let envelope: UsualEnvelope<T> = serde_json::from_str(text).ok()?;
     if envelope.error.is_some() || envelope.code.as_deref() != Some("SUCCESS") {
         return None;
     }
@@ -199,5 +215,7 @@ pub fn clock_skew(date_header: &str, sent_at: Timestamp) -> Option<ClockSkew> {
     let server = httpdate::parse_http_date(date_header.trim()).ok()?;
     let server = Timestamp::from_system_time(server);
     let offset_ms = sent_at.millis_until(server);
-    (offset_ms.abs() > MAX_CLOCK_SKEW_MS).then_some(ClockSkew { offset_ms })
+    // `unsigned_abs`: an absurd signing time puts the offset at `i64::MIN`, whose `abs`
+    // overflows.
+    (offset_ms.unsigned_abs() > MAX_CLOCK_SKEW_MS.unsigned_abs()).then_some(ClockSkew { offset_ms })
 }

@@ -130,11 +130,24 @@ pub fn parse_rfc3339(s: &str) -> Option<Timestamp> {
     }
     let offset_min = match s.get(i..)? {
         "Z" | "z" => 0,
-        tz if tz.len() == 6 && matches!(&tz[..1], "+" | "-") && &tz[3..4] == ":" => {
-            let h: i64 = tz.get(1..3)?.parse().ok()?;
-            let m: i64 = tz.get(4..6)?.parse().ok()?;
+        // Bytes, not `str` slices: the metadata service's text may hold any character, and
+        // a slice that cuts one in two would panic.
+        tz if tz.len() == 6
+            && matches!(tz.as_bytes()[0], b'+' | b'-')
+            && tz.as_bytes()[3] == b':' =>
+        {
+            let two = |r: std::ops::Range<usize>| -> Option<i64> {
+                let t = tz.get(r)?;
+                t.bytes()
+                    .all(|c| c.is_ascii_digit())
+                    .then(|| t.parse().ok())?
+            };
+            let (h, m) = (two(1..3)?, two(4..6)?);
+            if h > 23 || m > 59 {
+                return None;
+            }
             let v = h * 60 + m;
-            if &tz[..1] == "-" { -v } else { v }
+            if tz.as_bytes()[0] == b'-' { -v } else { v }
         }
         _ => return None,
     };

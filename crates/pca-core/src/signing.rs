@@ -69,10 +69,11 @@ impl Timestamp {
         Timestamp(self.0.saturating_add_signed(offset_ms))
     }
 
-    /// `other - self` in milliseconds (saturating).
+    /// `other - self` in milliseconds, saturating at `±i64::MAX` (never `i64::MIN`, so that
+    /// its `abs` cannot overflow).
     pub fn millis_until(self, other: Timestamp) -> i64 {
         let d = i128::from(other.0) - i128::from(self.0);
-        i64::try_from(d).unwrap_or(if d < 0 { i64::MIN } else { i64::MAX })
+        i64::try_from(d.clamp(-i128::from(i64::MAX), i128::from(i64::MAX))).unwrap_or(0)
     }
 }
 

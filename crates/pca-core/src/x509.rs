@@ -118,23 +118,10 @@ fn names(pem: &str) -> Option<(Vec<u8>, Vec<u8>)> {
 pub(crate) fn order_by_names(leaf: &str, certs: &[String]) -> Option<Vec<String>> {
     let (_, leaf_issuer) = names(leaf)?;
     let parsed: Vec<(Vec<u8>, Vec<u8>)> = certs.iter().map(|c| names(c)).collect::<Option<_>>()?;
-    let mut used = vec![false; certs.len()];
-    let mut out = Vec::with_capacity(certs.len());
-    let mut want = leaf_issuer;
-    while let Some(i) = (0..certs.len()).find(|&i| !used[i] && parsed[i].0 == want) {
-        used[i] = true;
-        out.push(certs[i].clone());
-        if parsed[i].0 == parsed[i].1 {
-            break;
-        }
-        want = parsed[i].1.clone();
-    }
-    out.extend(
-        certs
-            .iter()
-            .zip(&used)
-            .filter(|(_, u)| !**u)
-            .map(|(c, _)| c.clone()),
-    );
-    Some(out)
+    Some(
+        crate::chain::issuer_path(leaf_issuer, &parsed)
+            .into_iter()
+            .map(|i| certs[i].clone())
+            .collect(),
+    )
 }

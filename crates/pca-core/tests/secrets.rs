@@ -186,8 +186,9 @@ fn every_error() -> Vec<Error> {
         let resp = b.body(body.as_bytes().to_vec()).unwrap();
         errors.push(SignSubCsr::parse_response(&resp, TS).unwrap_err());
     }
-    // The request that led to these errors was signed with the secret.
-    let _ = SignSubCsr::new(
+    // The request that led to these errors was signed with the secret, which it does not
+    // carry: not in its `Debug`, not in a header value, not in its body.
+    let request = SignSubCsr::new(
         "ab",
         Period::days(1).unwrap(),
         include_str!("data/sub-ca.csr.pem"),
@@ -195,6 +196,27 @@ fn every_error() -> Vec<Error> {
     .unwrap()
     .build_request(&Endpoint::default(), &creds, TS)
     .unwrap();
+    assert_clean("the signed request", &format!("{request:?} {request:#?}"));
+    let holds_secret = |bytes: &[u8]| bytes.windows(SECRET.len()).any(|w| w == SECRET.as_bytes());
+    for (name, value) in request.headers() {
+        assert!(
+            !holds_secret(value.as_bytes()),
+            "header {name} holds the secret"
+        );
+    }
+    assert!(!holds_secret(request.body()), "the body holds the secret");
+    // It is signed with it: another secret gives another signature.
+    let other = Credentials::new("AK123", "another-secret").unwrap();
+    let resigned = SignSubCsr::new(
+        "ab",
+        Period::days(1).unwrap(),
+        include_str!("data/sub-ca.csr.pem"),
+    )
+    .unwrap()
+    .build_request(&Endpoint::default(), &other, TS)
+    .unwrap();
+    let signature = |r: &http::Request<Vec<u8>>| r.headers()["x-ncp-apigw-signature-v2"].clone();
+    assert_ne!(signature(&request), signature(&resigned));
     errors
 }
 
