@@ -155,7 +155,7 @@ fn a_signing_answer_that_is_not_utf8_is_refused_by_every_parser() {
             matches!(end, Err(Error::Decode(_))),
             "Sign End CSR: {end:?}"
         );
-        let general = pca_core::response::parse::<SignSubCsr>(&answer, NOW);
+        let general = pca_core::__private::parse::<SignSubCsr>(&answer, NOW);
         assert!(
             matches!(general, Err(Error::Decode(_))),
             "general: {general:?}"
