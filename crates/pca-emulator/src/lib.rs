@@ -34,6 +34,18 @@
 //! `{"error":{"errorCode":"…","message":"…","details":"…"}}` and the header
 //! `x-ncp-apigw-response-origin: APIGW`. The `details` never contain keys or signatures.
 //!
+//! # Connections
+//!
+//! HTTP/1.1 with keep-alive. A request's head must arrive within the request timeout
+//! ([`EmulatorBuilder::request_timeout`], `--request-timeout`, default 30 s) of the
+//! connection's opening or its previous answer, else the connection is closed; its body within
+//! the request timeout of its head, else it is answered 400 (errorCode `100`) and the
+//! connection closed. A keep-alive connection without a request for the idle timeout
+//! (`--idle-timeout`, default 30 s) is closed. At most [`DEFAULT_MAX_CONNECTIONS`] connections
+//! are open at once (`--max-connections`); more are closed as soon as they are accepted, so
+//! that slow or stalled clients cannot take every descriptor. Accept errors (such as EMFILE)
+//! pause accepting for a short, growing back-off (5 ms to 0.5 s) and log one line per burst.
+//!
 //! # Service answers
 //!
 //! Successes are `{"code":"SUCCESS","msg":"Success","data":…}` with HTTP 200. Refusals carry a
@@ -147,7 +159,8 @@
 //! Built with the `cli` feature (`cargo install pca-emulator --features cli`; the library
 //! alone needs neither `clap` nor `tracing-subscriber`).
 //! `pca-emulator [--listen ADDR] --access-key K --secret-key S [--access-key K2 --secret-key S2 …]
-//! [--state-dir DIR [--sync normal|full]] [--max-clock-skew SECONDS]` prints `listening on http://HOST:PORT` on stdout once it accepts
+//! [--state-dir DIR [--sync normal|full]] [--max-clock-skew SECONDS]
+//! [--request-timeout SECONDS] [--idle-timeout SECONDS] [--max-connections N]` prints `listening on http://HOST:PORT` on stdout once it accepts
 //! connections, logs to stderr with `tracing` (`RUST_LOG` filters), and stops on SIGINT or
 //! SIGTERM.
 #![cfg_attr(
@@ -166,8 +179,8 @@ mod store;
 
 pub use db::Durability;
 pub use server::{
-    DEFAULT_ACCESS_KEY, DEFAULT_BODY_LIMIT, DEFAULT_LISTEN, DEFAULT_MAX_CAS,
-    DEFAULT_MAX_CERTS_PER_CA, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_PAGE_SIZE, DEFAULT_SECRET_KEY,
-    Emulator, EmulatorBuilder, StartError,
+    DEFAULT_ACCESS_KEY, DEFAULT_BODY_LIMIT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_MAX_CAS,
+    DEFAULT_MAX_CERTS_PER_CA, DEFAULT_MAX_CLOCK_SKEW, DEFAULT_MAX_CONNECTIONS, DEFAULT_PAGE_SIZE,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SECRET_KEY, Emulator, EmulatorBuilder, StartError,
 };
 pub use service::http_status;

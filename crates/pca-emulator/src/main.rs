@@ -33,6 +33,15 @@ struct Args {
     /// loss too (an fsync per change).
     #[arg(long, value_name = "MODE", default_value = "normal")]
     sync: SyncMode,
+    /// Seconds a client has to send a request's head, and then its body.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    request_timeout: u64,
+    /// Seconds a keep-alive connection may stay open without a request.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    idle_timeout: u64,
+    /// Most connections open at once; more are closed at once.
+    #[arg(long, value_name = "N", default_value_t = pca_emulator::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
     /// Largest difference, in seconds, between a request's timestamp and this clock.
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     max_clock_skew: u64,
@@ -90,7 +99,10 @@ async fn main() -> ExitCode {
     };
     let mut builder = Emulator::builder()
         .listen(listen)
-        .max_clock_skew(std::time::Duration::from_secs(args.max_clock_skew));
+        .max_clock_skew(std::time::Duration::from_secs(args.max_clock_skew))
+        .request_timeout(std::time::Duration::from_secs(args.request_timeout))
+        .idle_timeout(std::time::Duration::from_secs(args.idle_timeout))
+        .max_connections(args.max_connections);
     for (a, s) in args.access_keys.iter().zip(&args.secret_keys) {
         builder = builder.credentials(a.clone(), s.clone());
     }

@@ -38,6 +38,12 @@ pub const DEFAULT_PAGE_SIZE: usize = 20;
 pub const DEFAULT_MAX_CAS: usize = 10;
 /// The documented limit of certificates per CA.
 pub const DEFAULT_MAX_CERTS_PER_CA: u64 = 30_000;
+/// The default deadline for reading a request's head, and then its body.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default time a keep-alive connection may stay open without a request.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// The default cap on open connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// The gateway's documented clock tolerance.
 pub const DEFAULT_MAX_CLOCK_SKEW: Duration = Duration::from_secs(5 * 60);
 
@@ -83,6 +89,9 @@ pub struct EmulatorBuilder {
     body_limit: usize,
     limits: Limits,
     worker_threads: usize,
+    request_timeout: Duration,
+    idle_timeout: Duration,
+    max_connections: usize,
 }
 
 impl Default for EmulatorBuilder {
@@ -100,6 +109,9 @@ impl Default for EmulatorBuilder {
                 max_certs_per_ca: DEFAULT_MAX_CERTS_PER_CA,
             },
             worker_threads: 2,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
         }
     }
 }
@@ -169,6 +181,29 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The deadline for reading a request: its head within this time of the connection's
+    /// last answer (or its opening), its body within this time of its head (default
+    /// [`DEFAULT_REQUEST_TIMEOUT`]). A late head closes the connection; a late body is
+    /// answered 400 (gateway errorCode `100`) and the connection closed.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long a keep-alive connection may stay open without a request (default
+    /// [`DEFAULT_IDLE_TIMEOUT`]).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.idle_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// The most connections open at once (default [`DEFAULT_MAX_CONNECTIONS`]); beyond it new
+    /// connections are closed at once.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+
     /// Worker threads of the runtime [`start`](Self::start) makes (default 2).
     pub fn worker_threads(mut self, n: usize) -> Self {
         self.worker_threads = n.max(1);
@@ -198,6 +233,9 @@ impl EmulatorBuilder {
             service: Service::new(state, db, self.limits),
             max_clock_skew: self.max_clock_skew,
             body_limit: self.body_limit,
+            request_timeout: self.request_timeout,
+            idle_timeout: self.idle_timeout,
+            max_connections: self.max_connections,
         });
         Ok((shared, listener, first))
     }
@@ -337,41 +375,158 @@ struct Shared {
     service: Service,
     max_clock_skew: Duration,
     body_limit: usize,
+    request_timeout: Duration,
+    idle_timeout: Duration,
+    max_connections: usize,
+}
+
+/// Logs the first accept error (or refusal) of a burst and counts the rest, so that a flood of
+/// errors such as EMFILE makes one log line, not thousands.
+#[derive(Debug, Default)]
+struct Burst {
+    since: Option<Instant>,
+    count: u64,
+}
+
+impl Burst {
+    /// Records one event; `true` when it starts a burst (and should be logged).
+    fn hit(&mut self) -> bool {
+        self.count += 1;
+        let starts = self.since.is_none();
+        self.since.get_or_insert_with(Instant::now);
+        starts
+    }
+
+    /// Ends the burst after a quiet second; returns how many events it had.
+    fn settle(&mut self) -> Option<u64> {
+        let since = self.since?;
+        if since.elapsed() < Duration::from_secs(1) {
+            return None;
+        }
+        self.since = None;
+        Some(std::mem::take(&mut self.count))
+    }
+}
+
+/// The state a connection's watchdog reads: whether a request is being handled and when the
+/// last one ended (milliseconds since the connection was accepted).
+#[derive(Debug)]
+struct ConnActivity {
+    started: Instant,
+    busy: std::sync::atomic::AtomicUsize,
+    last_done_ms: std::sync::atomic::AtomicU64,
+}
+
+impl ConnActivity {
+    fn idle_for(&self) -> Option<Duration> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.busy.load(Relaxed) > 0 {
+            return None;
+        }
+        let last = Duration::from_millis(self.last_done_ms.load(Relaxed));
+        Some(self.started.elapsed().saturating_sub(last))
+    }
 }
 
 async fn serve(listener: TcpListener, shared: Arc<Shared>, mut shutdown: watch::Receiver<bool>) {
+    let slots = Arc::new(tokio::sync::Semaphore::new(shared.max_connections));
+    let mut errors = Burst::default();
+    let mut refusals = Burst::default();
+    let mut backoff = Duration::from_millis(5);
     loop {
+        if let Some(n) = errors.settle() {
+            tracing::info!(errors = n, "accepting again after accept errors");
+        }
+        if let Some(n) = refusals.settle() {
+            tracing::info!(refused = n, "connections below the limit again");
+        }
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    let _ = stream.set_nodelay(true);
-                    let shared = shared.clone();
-                    let mut stop = shutdown.clone();
-                    tokio::spawn(async move {
-                        let svc = service_fn(move |req| {
-                            let shared = shared.clone();
-                            async move { Ok::<_, Infallible>(handle(shared, req).await) }
-                        });
-                        let conn = http1::Builder::new()
-                            .timer(TokioTimer::new())
-                            .header_read_timeout(Duration::from_secs(30))
-                            .serve_connection(TokioIo::new(stream), svc);
-                        tokio::pin!(conn);
-                        tokio::select! {
-                            _ = conn.as_mut() => {}
-                            _ = stop.changed() => {
-                                conn.as_mut().graceful_shutdown();
-                                let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
-                            }
+                    backoff = Duration::from_millis(5);
+                    let Ok(permit) = slots.clone().try_acquire_owned() else {
+                        // Over the cap: closed at once, so that the open connections keep
+                        // their descriptors and the server keeps answering.
+                        if refusals.hit() {
+                            tracing::warn!(
+                                limit = shared.max_connections,
+                                "too many open connections: refusing new ones"
+                            );
                         }
-                    });
+                        drop(stream);
+                        continue;
+                    };
+                    let _ = stream.set_nodelay(true);
+                    tokio::spawn(connection(stream, shared.clone(), shutdown.clone(), permit));
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    if errors.hit() {
+                        tracing::warn!(error = %e, "accept failed; backing off (one line per burst)");
+                    }
+                    // A short, growing pause: a full descriptor table (EMFILE) frees up only
+                    // as connections close; retrying at once would spin.
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(500));
                 }
             },
             _ = shutdown.changed() => break,
+        }
+    }
+}
+
+/// Serves one connection: the request deadline (headers by hyper, body in the pipeline), the
+/// idle keep-alive timeout (a watchdog) and a graceful stop.
+async fn connection(
+    stream: tokio::net::TcpStream,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let activity = Arc::new(ConnActivity {
+        started: Instant::now(),
+        busy: 0.into(),
+        last_done_ms: 0.into(),
+    });
+    let idle_timeout = shared.idle_timeout;
+    let tick = (idle_timeout / 4).clamp(Duration::from_millis(20), Duration::from_secs(1));
+    let svc = {
+        let (shared, activity) = (shared.clone(), activity.clone());
+        service_fn(move |req| {
+            let (shared, activity) = (shared.clone(), activity.clone());
+            async move {
+                activity.busy.fetch_add(1, Relaxed);
+                let response = handle(shared, req).await;
+                let now = u64::try_from(activity.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                activity.last_done_ms.store(now, Relaxed);
+                activity.busy.fetch_sub(1, Relaxed);
+                Ok::<_, Infallible>(response)
+            }
+        })
+    };
+    let conn = http1::Builder::new()
+        .timer(TokioTimer::new())
+        // hyper starts this deadline whenever it waits for a request head, so it also closes
+        // a keep-alive connection that sends nothing for this long.
+        .header_read_timeout(shared.request_timeout)
+        .serve_connection(TokioIo::new(stream), svc);
+    tokio::pin!(conn);
+    let mut watchdog = tokio::time::interval(tick);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            _ = conn.as_mut() => return,
+            _ = watchdog.tick(), if !closing => {
+                if activity.idle_for().is_some_and(|d| d >= idle_timeout) {
+                    closing = true;
+                    conn.as_mut().graceful_shutdown();
+                }
+            }
+            _ = stop.changed() => {
+                conn.as_mut().graceful_shutdown();
+                let _ = tokio::time::timeout(Duration::from_secs(2), conn).await;
+                return;
+            }
         }
     }
 }
@@ -461,7 +616,26 @@ async fn pipeline(
         return (gateway_response(&e), "-");
     };
     let op = route.name();
-    let bytes = match Limited::new(body, shared.body_limit).collect().await {
+    let collected = tokio::time::timeout(
+        shared.request_timeout,
+        Limited::new(body, shared.body_limit).collect(),
+    )
+    .await;
+    let Ok(collected) = collected else {
+        let e = GatewayError::new(
+            GatewayErrorCode::BadRequest,
+            format!(
+                "The request body did not arrive within {} s.",
+                shared.request_timeout.as_secs_f64()
+            ),
+        );
+        let mut response = gateway_response(&e);
+        response
+            .headers_mut()
+            .insert(http::header::CONNECTION, HeaderValue::from_static("close"));
+        return (response, op);
+    };
+    let bytes = match collected {
         Ok(c) => c.to_bytes(),
         Err(e) => {
             let e = if e.is::<http_body_util::LengthLimitError>() {
