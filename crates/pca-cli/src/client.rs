@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 use pca_blocking::{Client, Error as ClientError};
-use pca_core::{Endpoint, Operation, Site};
+use pca_core::recovery::{Recovered, Recovery};
+use pca_core::{Endpoint, Operation, SignedCertificate, Site, Timestamp};
 
 use crate::cli::{GlobalArgs, SiteArg};
 use crate::exit::{CliError, Kind, Result};
@@ -117,6 +118,119 @@ impl Api {
     /// Sends one operation. Issuing operations are sent once: pca-blocking never resends them
     /// and neither does this code.
     pub(crate) fn call<O: Operation>(&self, op: &O) -> Result<O::Output> {
+        self.call_raw(op)
+            .map_err(|e| self.issuing_error(e, O::INFO.is_issuing()))
+    }
+}
+
+/// The certificate of a signing call: its answer, or, when the answer was lost, the
+/// certificate the call issued, found by the one recovery search.
+#[derive(Debug)]
+pub(crate) enum Signed<T> {
+    /// The call answered.
+    Answered(T),
+    /// The answer was lost; this is the certificate the call issued (answer-checked).
+    Recovered {
+        signed: SignedCertificate,
+        serial: String,
+    },
+}
+
+impl Api {
+    /// Sends an issuing operation once. When the call may have been executed but its answer
+    /// was lost, looks once for what it issued ([`pca_core::recovery`], reads only: the
+    /// signing request is never sent again). Found: the certificate, answer-checked. Not
+    /// found: the transport error (exit 5), saying where the search looked. Issue End Cert:
+    /// the key cannot be recovered, the error lists the serials to revoke.
+    pub(crate) fn call_issuing<O: Operation>(
+        &self,
+        op: &O,
+        ui: &Ui,
+        search: impl FnOnce(Timestamp) -> Option<Recovery>,
+    ) -> Result<Signed<O::Output>> {
+        let err = match self.call_raw(op) {
+            Ok(output) => return Ok(Signed::Answered(output)),
+            Err(e) => e,
+        };
+        let sent_at = err
+            .transport()
+            .filter(|t| t.may_have_been_sent())
+            .and_then(|t| t.sent_at());
+        let (Some(at), Some(search)) = (sent_at, sent_at.and_then(search)) else {
+            return Err(self.issuing_error(err, O::INFO.is_issuing()));
+        };
+        let first = self.issuing_error(err, true);
+        ui.step(format!(
+            "{}: the answer was lost; looking through the CA's certificates for what it issued (the request is not resent)",
+            O::INFO.name
+        ));
+        tracing::info!(
+            operation = O::INFO.name,
+            sent_at = at.as_unix_millis(),
+            "recovering"
+        );
+        let recovered = match self.client.recover(search) {
+            Ok(r) => r,
+            Err(e) => {
+                let looked = map_error(e);
+                if looked.kind == Kind::Mismatch {
+                    return Err(looked);
+                }
+                return Err(first.hint(format!(
+                    "looking for the certificate it may have issued failed too: {looked}"
+                )));
+            }
+        };
+        match recovered {
+            Recovered::Found { signed, serial } => {
+                eprintln!("recovered: the earlier attempt issued serial {serial}");
+                Ok(Signed::Recovered { signed, serial })
+            }
+            Recovered::NotFound {
+                searched,
+                listing_undocumented,
+            } => {
+                let mut err = first
+                    .detail("recoverySearched", searched.to_string())
+                    .hint(format!(
+                        "no certificate for this CSR's key issued after the request was found: {searched}"
+                    ));
+                if listing_undocumented {
+                    err = err.hint(
+                        "NCP's documentation does not say whether a sub CA certificate signed by Sign Sub CSR is listed in its parent's End Cert List, so it cannot be known from here whether one was issued: check the parent CA in the NCP console before trying again",
+                    );
+                }
+                Err(err)
+            }
+            Recovered::KeyLost {
+                candidates,
+                searched,
+            } => {
+                let list = if candidates.is_empty() {
+                    "none found".to_owned()
+                } else {
+                    candidates.join(", ")
+                };
+                Err(first
+                    .detail("candidateSerials", candidates.clone())
+                    .hint(format!(
+                        "the service made the private key and it was only in the lost answer: it cannot be recovered. Certificates with this common name issued after the request ({searched}): {list}; revoke them (`pca cert revoke CA_TAG SERIAL`) and issue again"
+                    )))
+            }
+            other => Err(first.hint(format!("recovery ended in {other:?}"))),
+        }
+    }
+
+    fn issuing_error(&self, e: ClientError, issuing: bool) -> CliError {
+        let mut err = map_error(e);
+        if err.kind == Kind::Transport && issuing {
+            err = err.detail("issuing", true);
+        }
+        err
+    }
+
+    /// Sends one operation and logs it; the client's own error.
+    fn call_raw<O: Operation>(&self, op: &O) -> std::result::Result<O::Output, ClientError> {
         let started = std::time::Instant::now();
         tracing::info!(
             operation = O::INFO.name,
@@ -130,13 +244,7 @@ impl Api {
             Ok(_) => tracing::info!(operation = O::INFO.name, elapsed_ms, "done"),
             Err(e) => tracing::info!(operation = O::INFO.name, elapsed_ms, error = %e, "failed"),
         }
-        result.map_err(|e| {
-            let mut err = map_error(e);
-            if err.kind == Kind::Transport && O::INFO.is_issuing() {
-                err = err.detail("issuing", true);
-            }
-            err
-        })
+        result
     }
 }
 

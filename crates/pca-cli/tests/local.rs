@@ -539,30 +539,21 @@ fn the_timeout_is_the_whole_commands_deadline() {
 }
 
 /// A server that reads the request and closes the connection without answering: the Sign Sub
-/// CSR may have been executed, so it is not sent again, and the error says so (exit 5).
+/// CSR may have been executed, so it is not sent again, and the error says so (exit 5). The
+/// one recovery search that follows only reads (here the server refuses it).
 #[test]
 fn an_issuing_request_cut_off_is_not_resent_and_says_it_may_have_been_sent() {
-    use std::io::Read;
+    use common::server::{Answer, Server, json_response};
     let sb = Sandbox::new();
     ok_json(sb.pca().args(sub_csr_args(".")));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let server = std::thread::spawn(move || {
-        let (mut conn, _) = listener.accept().unwrap();
-        conn.set_read_timeout(Some(std::time::Duration::from_secs(10)))
-            .unwrap();
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 4096];
-        // Read the whole request (headers and the JSON body), then hang up.
-        while !buf.ends_with(b"}") {
-            match conn.read(&mut chunk) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
+    let server = Server::start(|req| {
+        if req.method == "POST" {
+            return Answer::Cut;
         }
-        drop(conn);
-        listener.set_nonblocking(true).unwrap();
-        (buf, listener)
+        Answer::Bytes(json_response(
+            404,
+            &serde_json::json!({"code": "NOT_FOUND", "msg": "no such CA"}),
+        ))
     });
     let out = fails_with(
         sb.pca()
@@ -570,7 +561,7 @@ fn an_issuing_request_cut_off_is_not_resent_and_says_it_may_have_been_sent() {
             .env("NCLOUD_SECRET_KEY", "SK")
             .args([
                 "--endpoint",
-                &url,
+                &server.url(),
                 "--timeout",
                 "10s",
                 "sub",
@@ -583,11 +574,12 @@ fn an_issuing_request_cut_off_is_not_resent_and_says_it_may_have_been_sent() {
             ]),
         5,
     );
-    let (request, listener) = server.join().unwrap();
-    let request = String::from_utf8_lossy(&request);
+    let seen = server.seen();
     assert!(
-        request.starts_with("POST /api/v1/ca/1234abcd-root/sub/sign "),
-        "{request}"
+        seen[0]
+            .target
+            .starts_with("/api/v1/ca/1234abcd-root/sub/sign"),
+        "{seen:?}"
     );
     let v = json_of(&out);
     assert_eq!(v["error"]["kind"], "transport");
@@ -598,8 +590,19 @@ fn an_issuing_request_cut_off_is_not_resent_and_says_it_may_have_been_sent() {
         "{}",
         stderr(&out)
     );
-    // No second connection: the request was not sent again.
-    assert!(matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock));
+    assert!(
+        stderr(&out).contains("looking for the certificate it may have issued failed too"),
+        "{}",
+        stderr(&out)
+    );
+    // The request was not sent again: every later request is a read of the CA's list.
+    assert_eq!(server.count("POST", "/sub/sign"), 1, "{seen:?}");
+    assert!(
+        seen[1..]
+            .iter()
+            .all(|r| r.method == "GET" && r.target.contains("/cert")),
+        "{seen:?}"
+    );
 }
 
 #[test]

@@ -213,7 +213,7 @@ impl fmt::Display for Mismatch {
 }
 
 #[cfg(feature = "x509")]
-pub(crate) use checks::{Expected, check_signed};
+pub(crate) use checks::{Expected, check_signed, csr_public_key, same_public_key};
 
 #[cfg(feature = "x509")]
 mod checks {
@@ -253,7 +253,6 @@ mod checks {
     }
 
     /// The public key of a PEM CSR (its DER `SubjectPublicKeyInfo`).
-    #[allow(dead_code)]
     pub(crate) fn csr_public_key(csr_pem: &str) -> Result<Vec<u8>, String> {
         let der = der_of(csr_pem, "CERTIFICATE REQUEST")?;
         let (_, csr) = X509CertificationRequest::from_der(&der).map_err(|e| e.to_string())?;
@@ -262,7 +261,6 @@ mod checks {
 
     /// `true` when the DER `SubjectPublicKeyInfo` `spki` holds the same key as `key`: same
     /// algorithm and the same key bits (parameter encodings may differ).
-    #[allow(dead_code)]
     pub(crate) fn same_public_key(spki: &[u8], key: &SubjectPublicKeyInfo<'_>) -> bool {
         match SubjectPublicKeyInfo::from_der(spki) {
             Ok((_, other)) => {

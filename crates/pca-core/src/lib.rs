@@ -47,6 +47,8 @@ mod model;
 mod operation;
 pub mod operations;
 mod pem_text;
+#[cfg(feature = "x509")]
+pub mod recovery;
 mod response;
 pub mod retry;
 pub mod server_role;

@@ -92,6 +92,9 @@ pub struct Call<'a, O> {
     /// The skew measured before the re-sign, once the call has re-signed.
     resigned: Option<ClockSkew>,
     signed_at: Timestamp,
+    /// When the first attempt was signed: where a search for what the call may have issued
+    /// starts (every attempt was sent after it).
+    first_signed_at: Timestamp,
     /// Time the current exchange may take, set by [`sign`](Self::sign).
     attempt_timeout: Duration,
     /// Whether an earlier attempt of this call may have reached the server.
@@ -131,6 +134,7 @@ impl<'a, O: Operation> Call<'a, O> {
             attempt: 0,
             resigned: None,
             signed_at: Timestamp::from_unix_millis(0),
+            first_signed_at: Timestamp::from_unix_millis(0),
             attempt_timeout: Duration::ZERO,
             maybe_sent: false,
             last_failure: None,
@@ -153,6 +157,9 @@ impl<'a, O: Operation> Call<'a, O> {
         self.attempt += 1;
         self.span.record("attempt", self.attempt);
         self.signed_at = self.config.now();
+        if self.attempt == 1 {
+            self.first_signed_at = self.signed_at;
+        }
         self.signed_at
     }
 
@@ -177,7 +184,7 @@ impl<'a, O: Operation> Call<'a, O> {
                 detail,
             )
             .with_timeout(self.deadline.saturating_duration_since(self.started))
-            .in_operation(&O::INFO, self.attempt - 1);
+            .in_operation(&O::INFO, self.attempt - 1, self.first_signed_at);
             return Err(self.final_error(error.into()));
         }
         self.attempt_timeout = self.config.attempt_timeout().min(left);
@@ -283,7 +290,7 @@ impl<'a, O: Operation> Call<'a, O> {
                 // Whether the request may have been sent is the call's answer, not only this
                 // attempt's: an earlier attempt may have reached the server.
                 let mut failure = failure
-                    .in_operation(&info, self.attempt)
+                    .in_operation(&info, self.attempt, self.first_signed_at)
                     .sent_earlier(self.maybe_sent);
                 if deadline_cut {
                     failure = failure

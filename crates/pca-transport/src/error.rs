@@ -163,6 +163,7 @@ pub struct TransportError {
     issuing: bool,
     may_have_been_sent: bool,
     attempts: u32,
+    sent_at: Option<pca_core::Timestamp>,
     timeout: Option<Duration>,
     detail: String,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
@@ -182,6 +183,7 @@ impl TransportError {
             issuing: false,
             may_have_been_sent,
             attempts: 1,
+            sent_at: None,
             timeout: None,
             detail: detail.into(),
             source: None,
@@ -224,11 +226,21 @@ impl TransportError {
         mut self,
         info: &pca_core::OperationInfo,
         attempts: u32,
+        sent_at: pca_core::Timestamp,
     ) -> TransportError {
         self.operation = info.name;
         self.issuing = info.is_issuing();
         self.attempts = attempts;
+        self.sent_at = Some(sent_at);
         self
+    }
+
+    /// When the call's first attempt was signed (the clock plus the learnt offset): every
+    /// attempt was sent after it, so a search for the certificate a cut-off signing may have
+    /// issued starts from it (`pca_core::recovery`). `None` for a failure not yet tied to a
+    /// call.
+    pub fn sent_at(&self) -> Option<pca_core::Timestamp> {
+        self.sent_at
     }
 
     /// What failed.

@@ -17,11 +17,50 @@
 macro_rules! client_methods {
     (blocking $client:ident) => {
         $crate::client_methods!(@common $client);
+        $crate::client_methods!(@recover $client [] []);
         $crate::client_methods!(@operations ($) $client [] []);
     };
     (async $client:ident) => {
         $crate::client_methods!(@common $client);
+        $crate::client_methods!(@recover $client [async] [.await]);
         $crate::client_methods!(@operations ($) $client [async] [.await]);
+    };
+    (@recover $client:ident [$($async:tt)*] [$($await:tt)*]) => {
+        /// Recovery of a cut-off signing (feature `x509`).
+        #[cfg(feature = "x509")]
+        impl $client {
+            /// Looks through a CA's certificates for the one a cut-off signing call issued
+            /// ([`pca_core::recovery`]), with Get End Cert List and Get End Cert only: the
+            /// signing request is never sent again.
+            ///
+            /// Start `search` from the failed call's
+            /// [`TransportError::sent_at`]($crate::TransportError::sent_at). A certificate
+            /// that is found is answer-checked; one that fails the check ends in
+            /// [`pca_core::Error::AnswerMismatch`]. A read that fails ends the search with
+            /// its error.
+            pub $($async)* fn recover(
+                &self,
+                mut search: $crate::pca_core::recovery::Recovery,
+            ) -> ::core::result::Result<$crate::pca_core::recovery::Recovered, $crate::Error> {
+                use $crate::pca_core::recovery::Step;
+                loop {
+                    match search.next_step() {
+                        Step::List(op) => {
+                            let list = self.send(&op) $($await)* ?;
+                            search.listed(list);
+                        }
+                        Step::Get(op) => {
+                            let cert = self.send(&op) $($await)* ?;
+                            search.fetched(cert);
+                        }
+                        Step::Done(recovered) => return Ok(recovered),
+                        Step::Mismatch(mismatch) => {
+                            return Err($crate::Error::Core(mismatch.into()));
+                        }
+                    }
+                }
+            }
+        }
     };
     (@common $client:ident) => {
         impl $client {

@@ -117,18 +117,33 @@ pub(crate) fn signed_json(s: &SignedCertificate) -> Value {
 /// A signed certificate as text.
 /// The report of a signing call (Sign Sub CSR, Sign End CSR): the certificate and its chain,
 /// written to `out` when an output directory was given.
+/// The report of a signing call's certificate, answered or recovered after a lost answer.
 pub(crate) fn signed_report(
     out: &OutDirArgs,
-    signed: &SignedCertificate,
+    result: &crate::client::Signed<SignedCertificate>,
 ) -> Result<crate::output::Report> {
-    let mut text = signed_text(signed);
+    let (signed, recovered) = match result {
+        crate::client::Signed::Answered(s) => (s, None),
+        crate::client::Signed::Recovered { signed, serial } => (signed, Some(serial)),
+    };
+    let mut text = String::new();
+    if let Some(serial) = recovered {
+        text.push_str(&format!(
+            "recovered: the earlier attempt issued serial {serial}\n"
+        ));
+    }
+    text.push_str(&signed_text(signed));
     let files = write(
         out,
         &cert_files(&signed.certificate, &signed.ca_chain),
         signed.serial_no.as_deref(),
     )?;
+    let mut json = signed_json(signed);
+    if let (Some(serial), Some(obj)) = (recovered, json.as_object_mut()) {
+        obj.insert("recovered".into(), json!({ "serialNo": serial }));
+    }
     Ok(crate::output::Report::new(
-        with_files(signed_json(signed), &mut text, files),
+        with_files(json, &mut text, files),
         text,
     ))
 }
