@@ -1,7 +1,9 @@
 //! Project automation: `cargo xtask <task>`.
 //!
 //! - `ci`: format check, clippy with warnings denied, every test, documentation without
-//!   warnings: what `.ci/run` runs.
+//!   warnings, the public API listings up to date: what `.ci/run` runs.
+//! - `api [--check]`: writes (or checks) the public API listings `api/<crate>.txt` (see
+//!   `api.rs`).
 //! - `bench`: the benchmarks, results summarised in `BENCHMARKS.md` (the core's divan benches,
 //!   then `bench-transports`, the transports against a loopback server, see `bench.rs`; then
 //!   Sign Sub CSR calls per second against the emulator).
@@ -11,6 +13,7 @@
 
 use std::process::{Command, ExitCode};
 
+mod api;
 mod bench;
 mod build_times;
 mod record;
@@ -90,7 +93,7 @@ fn ci() -> bool {
             vec![("RUSTDOCFLAGS", "-D warnings")],
         ),
     ];
-    steps.into_iter().all(|s| run(&cargo, &s.args, &s.envs))
+    steps.into_iter().all(|s| run(&cargo, &s.args, &s.envs)) && api::api(true)
 }
 
 fn bench() -> bool {
@@ -110,6 +113,14 @@ fn main() -> ExitCode {
         "bench" => bench(),
         "record" => record::record(&run),
         "bench-transports" => bench::transports(),
+        "api" => match std::env::args().nth(2).as_deref() {
+            None => api::api(false),
+            Some("--check") => api::api(true),
+            Some(_) => {
+                eprintln!("usage: cargo xtask api [--check]");
+                return ExitCode::from(2);
+            }
+        },
         "build-times" => {
             let rounds = std::env::args().nth(2).map(|r| r.parse::<usize>());
             match rounds {
@@ -122,7 +133,9 @@ fn main() -> ExitCode {
             }
         }
         _ => {
-            eprintln!("usage: cargo xtask <ci|bench|bench-transports|build-times [ROUNDS]|record>");
+            eprintln!(
+                "usage: cargo xtask <ci|api [--check]|bench|bench-transports|build-times [ROUNDS]|record>"
+            );
             return ExitCode::from(2);
         }
     };
