@@ -231,6 +231,57 @@ pub(crate) struct OutDirArgs {
     pub(crate) force: bool,
 }
 
+/// `pca cert renew` and `pca sub renew`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct RenewArgs {
+    /// The current certificate (PEM).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) cert: PathBuf,
+    /// The current private key (PEM, PKCS#8).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) key: PathBuf,
+    /// The CA that signs the new certificate (for `sub renew`, the parent CA).
+    #[arg(long, value_name = "TAG")]
+    pub(crate) ca: String,
+    /// Due when less than this is left (e.g. 30d, 12h). Default: once two thirds of the
+    /// lifetime have passed.
+    #[arg(long, value_name = "DURATION", value_parser = parse_long_duration)]
+    pub(crate) before: Option<Duration>,
+    /// Validity of the new certificate in days (1-3650). Default: the current lifetime.
+    #[arg(long, value_name = "N")]
+    pub(crate) days: Option<u32>,
+    /// Make a new key of the same type (written to key.pem, mode 0600) instead of reusing it.
+    #[arg(long)]
+    pub(crate) rotate_key: bool,
+    /// Where cert.pem, chain.pem, fullchain.pem, root.pem (and key.pem) are replaced.
+    /// Default: the directory of --cert.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out_dir: Option<PathBuf>,
+    /// Run this (with `sh -c`) after the files are replaced; it gets PCA_CERT, PCA_KEY,
+    /// PCA_CHAIN, PCA_FULLCHAIN, PCA_ROOT, PCA_SERIAL, PCA_OUT_DIR and PCA_PREVIOUS_DIR.
+    #[arg(long, value_name = "CMD")]
+    pub(crate) exec: Option<String>,
+    /// Keep running: check on a schedule, renew when due, stop on SIGTERM or SIGINT.
+    #[arg(long)]
+    pub(crate) daemon: bool,
+    /// With --daemon: the longest time between checks (e.g. 1h, 10m, 30s).
+    #[arg(long, value_name = "DURATION", requires = "daemon", default_value = "1h", value_parser = parse_long_duration)]
+    pub(crate) check_every: Duration,
+    /// Renew now, due or not (with --daemon: at every check).
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// Parses durations with days: `30d`, `12h`, `10m`, `30s`, `1h 30m` (humantime).
+pub(crate) fn parse_long_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{s:?}: {e}; expected e.g. 30d, 12h, 10m or 30s"))?;
+    if d.is_zero() {
+        return Err("the duration must be longer than zero".to_owned());
+    }
+    Ok(d)
+}
+
 /// Subject and alternative names of a certificate to be made.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct SubjectArgs {
@@ -399,6 +450,12 @@ pub(crate) enum SubCommand {
         #[command(flatten)]
         out: OutDirArgs,
     },
+    /// Renew a sub CA's certificate at its parent when it is due (Sign Sub CSR; the CSR asks for
+    /// CA:TRUE with the current path length).
+    #[command(
+        after_help = "Examples:\n  pca sub renew --cert ./sub-ca/cert.pem --key ./sub-ca/key.pem --ca 1234abcd-root\n  pca sub renew --cert ./sub-ca/cert.pem --key ./sub-ca/key.pem --ca 1234abcd-root --before 90d --exec 'systemctl reload my-ca'\n\nExit 0 with one line when not due (nothing is sent)."
+    )]
+    Renew(RenewArgs),
     /// Install the signed certificate of a pending sub CA (Activate Sub CA).
     #[command(
         after_help = "Example:\n  pca sub activate 1234abcd-pending --cert ./sub-ca/cert.pem --chain ./sub-ca/chain.pem"
@@ -457,6 +514,12 @@ pub(crate) enum CertCommand {
         #[command(flatten)]
         out: OutDirArgs,
     },
+    /// Renew a certificate when it is due (Sign End CSR for the same subject and names, same
+    /// key unless --rotate-key), replace the files together, run a hook.
+    #[command(
+        after_help = "Examples:\n  pca cert renew --cert /etc/pca/www/cert.pem --key /etc/pca/www/key.pem --ca 1234abcd-sub\n  pca cert renew --cert ./www/cert.pem --key ./www/key.pem --ca 1234abcd-sub --before 30d --exec 'systemctl reload nginx'\n  pca cert renew --cert ./www/cert.pem --key ./www/key.pem --ca 1234abcd-sub --daemon --check-every 1h\n\nExit 0 with one line when not due (nothing is sent)."
+    )]
+    Renew(RenewArgs),
     /// List the serial numbers of a CA's certificates (Get End Cert List).
     #[command(after_help = "Example:\n  pca cert list 1234abcd-sub --output json")]
     List {

@@ -110,6 +110,104 @@ pub(crate) fn write_one(path: &Path, contents: &[u8], secret: bool, force: bool)
     Ok(())
 }
 
+/// The directory, inside an output directory, that keeps the set a renewal replaced.
+pub(crate) const PREVIOUS_DIR: &str = "previous";
+
+/// Replaces a set of files in `dir` together, keeping the set they replace in
+/// `dir/previous/`; returns the paths written.
+///
+/// Guarantee (per-file renames, the previous set moved aside first):
+/// 1. every new file is written in full to a temporary file in `dir` and synced; a failure
+///    here leaves `dir` as it was (the temporary files are removed);
+/// 2. the current files of the set (`names`, those that exist) are hard-linked (or copied)
+///    into a fresh directory that is synced and then renamed to `dir/previous` (the set kept
+///    there before is dropped); a failure here leaves the current files untouched;
+/// 3. each temporary file is renamed over its final name (`rename(2)`: a reader sees the old
+///    file or the new one, never a partial one), and `dir` is synced.
+///
+/// Step 3 is a handful of renames in one directory: a reader that opens two files of the set
+/// during it may get one old and one new file, and a crash during it leaves a mix that
+/// `dir/previous` (complete since step 2) restores.
+pub(crate) fn replace_set(dir: &Path, files: &[OutFile], names: &[&str]) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| CliError::local(format!("cannot create {}: {e}", dir.display())))?;
+    let fail = |what: &str, e: std::io::Error| {
+        CliError::local(format!(
+            "cannot {what} in {}: {e}; the current files are untouched",
+            dir.display()
+        ))
+    };
+    let mut staged = Vec::with_capacity(files.len());
+    for f in files {
+        staged.push((temp_file(dir, f)?, dir.join(f.name)));
+    }
+    let keep = tempfile::Builder::new()
+        .prefix(".pca-previous-")
+        .tempdir_in(dir)
+        .map_err(|e| fail("keep the previous files", e))?;
+    for name in names {
+        let current = dir.join(name);
+        if !current.is_file() {
+            continue;
+        }
+        let saved = keep.path().join(name);
+        if std::fs::hard_link(&current, &saved).is_err() {
+            std::fs::copy(&current, &saved).map_err(|e| fail("keep the previous files", e))?;
+        }
+    }
+    sync_dir(keep.path());
+    let previous = dir.join(PREVIOUS_DIR);
+    let kept = keep.keep();
+    if previous.exists() {
+        let old = tempfile::Builder::new()
+            .prefix(".pca-previous-old-")
+            .tempdir_in(dir)
+            .map_err(|e| fail("keep the previous files", e))?;
+        let old_path = old.path().join("set");
+        std::fs::rename(&previous, &old_path).map_err(|e| fail("move the older set aside", e))?;
+        drop(old);
+    }
+    std::fs::rename(&kept, &previous).map_err(|e| fail("keep the previous files", e))?;
+    sync_dir(dir);
+    let mut written = Vec::with_capacity(staged.len());
+    for (tmp, path) in staged {
+        tmp.persist(&path).map_err(|e| {
+            CliError::local(format!(
+                "cannot replace {}: {}; the previous files are in {}",
+                path.display(),
+                e.error,
+                previous.display()
+            ))
+        })?;
+        written.push(path);
+    }
+    sync_dir(dir);
+    Ok(written)
+}
+
+/// `f` written to a synced temporary file in `dir` (mode 0600 for secrets, else 0644).
+fn temp_file(dir: &Path, f: &OutFile) -> Result<tempfile::NamedTempFile> {
+    let fail = |e: std::io::Error| {
+        CliError::local(format!("cannot write {} in {}: {e}", f.name, dir.display()))
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pca-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    tmp.write_all(f.contents.as_bytes()).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = if f.secret { 0o600 } else { 0o644 };
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(fail)?;
+    }
+    tmp.as_file().sync_all().map_err(fail)?;
+    Ok(tmp)
+}
+
 fn sync_dir(dir: &Path) {
     #[cfg(unix)]
     if let Ok(d) = std::fs::File::open(dir) {
@@ -161,6 +259,50 @@ mod tests {
         assert!(check_free(dir.path(), &["cert.pem"], false).is_err());
         assert!(check_free(dir.path(), &["cert.pem"], true).is_ok());
         assert!(check_free(dir.path(), &["other.pem"], false).is_ok());
+    }
+
+    #[test]
+    fn a_set_is_replaced_with_the_previous_one_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        write_all(
+            d,
+            &[
+                OutFile::public("cert.pem", "old cert"),
+                OutFile::secret("key.pem", "old key"),
+            ],
+            false,
+        )
+        .unwrap();
+        let names = ["cert.pem", "chain.pem", "key.pem"];
+        replace_set(
+            d,
+            &[
+                OutFile::public("cert.pem", "new cert"),
+                OutFile::public("chain.pem", "new chain"),
+            ],
+            &names,
+        )
+        .unwrap();
+        let read = |p: &str| std::fs::read_to_string(d.join(p)).unwrap();
+        assert_eq!(read("cert.pem"), "new cert");
+        assert_eq!(read("chain.pem"), "new chain");
+        assert_eq!(read("key.pem"), "old key");
+        assert_eq!(read("previous/cert.pem"), "old cert");
+        assert_eq!(read("previous/key.pem"), "old key");
+        assert!(!d.join("previous/chain.pem").exists());
+        // A second replacement keeps only the set just replaced.
+        replace_set(d, &[OutFile::public("cert.pem", "newer cert")], &names).unwrap();
+        assert_eq!(read("cert.pem"), "newer cert");
+        assert_eq!(read("previous/cert.pem"), "new cert");
+        assert_eq!(read("previous/chain.pem"), "new chain");
+        // Nothing else is left behind.
+        let mut left: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, vec!["cert.pem", "chain.pem", "key.pem", "previous"]);
     }
 
     #[cfg(unix)]

@@ -49,6 +49,7 @@ pub mod operations;
 mod pem_text;
 #[cfg(feature = "x509")]
 pub mod recovery;
+pub mod renewal;
 mod response;
 pub mod retry;
 pub mod server_role;

@@ -162,6 +162,7 @@ pub(crate) fn run(cmd: &CertCommand, ctx: &Ctx<'_>) -> Result<Report> {
             let files = render::write(out, &files_out, None)?;
             Ok(Report::new(with_files(json, &mut text, files), text))
         }
+        CertCommand::Renew(args) => super::renew::run(args, super::renew::What::Cert, ctx),
         CertCommand::Revoke { tag, serial } => {
             let op = RevokeEndCert::new(&tag.tag, serial)?;
             ctx.api()?.call(&op)?;

@@ -55,7 +55,7 @@ fn generate_rsa(bits: usize) -> Result<KeyPair> {
 }
 
 /// The DER content of basicConstraints `CA:TRUE` with an optional path length.
-fn basic_constraints_ca(path_len: Option<u8>) -> Vec<u8> {
+pub(crate) fn basic_constraints_ca(path_len: Option<u8>) -> Vec<u8> {
     match path_len {
         None => vec![0x30, 0x03, 0x01, 0x01, 0xff],
         Some(n) if n < 0x80 => vec![0x30, 0x06, 0x01, 0x01, 0xff, 0x02, 0x01, n],

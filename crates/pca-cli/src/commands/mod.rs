@@ -7,6 +7,7 @@ pub(crate) mod csr;
 pub(crate) mod demo;
 pub(crate) mod inspect;
 pub(crate) mod render;
+pub(crate) mod renew;
 pub(crate) mod sub;
 pub(crate) mod verify;
 

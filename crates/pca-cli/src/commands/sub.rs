@@ -54,6 +54,7 @@ pub(crate) fn run(cmd: &SubCommand, ctx: &Ctx<'_>) -> Result<Report> {
             })?;
             render::signed_report(out, &signed)
         }
+        SubCommand::Renew(args) => super::renew::run(args, super::renew::What::Sub, ctx),
         SubCommand::Activate { tag, cert, chain } => {
             let cert_pem = read_pem(cert, "certificate file")?;
             let chain_pem = read_pem(chain, "chain file")?;
