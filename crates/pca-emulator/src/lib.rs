@@ -169,9 +169,11 @@
 )]
 
 mod db;
+mod ext;
 mod gateway;
 #[cfg(feature = "test-util")]
 pub mod loopback;
+mod ocsp;
 mod pki;
 mod server;
 mod service;

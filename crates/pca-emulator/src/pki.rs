@@ -386,6 +386,11 @@ pub(crate) struct Signer {
     issuer_params: CertificateParams,
     /// The CA certificate's notAfter.
     pub(crate) not_after: SystemTime,
+    /// Its subject name (DER), hashed in OCSP certificate ids.
+    pub(crate) name_der: Vec<u8>,
+    /// Its public key's bits (the subjectPublicKey BIT STRING's content), hashed in OCSP
+    /// certificate ids and responder ids.
+    pub(crate) key_bits: Vec<u8>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -417,6 +422,8 @@ impl Signer {
             key,
             issuer_params,
             not_after,
+            name_der: cert.subject().as_raw().to_vec(),
+            key_bits: cert.public_key().subject_public_key.data.to_vec(),
         })
     }
 
@@ -431,6 +438,29 @@ impl Signer {
         public_key: &impl PublicKeyData,
     ) -> Result<Vec<u8>, PkiError> {
         Ok(params.signed_by(public_key, &self.issuer())?.der().to_vec())
+    }
+
+    /// Signs `message` (an OCSP answer's DER) with the CA key; returns the signature and the
+    /// signature algorithm's OID (and whether its parameters are NULL).
+    pub(crate) fn sign_bytes(
+        &self,
+        message: &[u8],
+    ) -> Result<(Vec<u8>, &'static str, bool), PkiError> {
+        use rcgen::SigningKey as _;
+        let alg = self.key.algorithm();
+        let (oid, null_params) = if alg == &rcgen::PKCS_RSA_SHA256 {
+            ("1.2.840.113549.1.1.11", true)
+        } else if alg == &rcgen::PKCS_ECDSA_P256_SHA256 {
+            ("1.2.840.10045.4.3.2", false)
+        } else if alg == &rcgen::PKCS_ECDSA_P384_SHA384 {
+            ("1.2.840.10045.4.3.3", false)
+        } else if alg == &rcgen::PKCS_ED25519 {
+            ("1.3.101.112", false)
+        } else {
+            // The only other CA key type: EC521 (ECDSA with SHA-512).
+            ("1.2.840.10045.4.3.4", false)
+        };
+        Ok((self.key.sign(message)?, oid, null_params))
     }
 
     /// Signs a CRL listing `revoked` (serial bytes, revocation time).
@@ -461,21 +491,57 @@ impl Signer {
     }
 }
 
-/// The Authority Information Access extension naming an OCSP responder.
-fn ocsp_extension(url: &str) -> CustomExtension {
-    let content = yasna::construct_der(|w| {
-        w.write_sequence(|w| {
-            w.next().write_sequence(|w| {
-                w.next()
-                    .write_oid(&yasna::models::ObjectIdentifier::from_slice(&[
-                        1, 3, 6, 1, 5, 5, 7, 48, 1,
-                    ]));
-                w.next()
-                    .write_tagged_implicit(yasna::Tag::context(6), |w| w.write_ia5_string(url));
-            });
-        });
-    });
-    CustomExtension::from_oid_content(&[1, 3, 6, 1, 5, 5, 7, 1, 1], content)
+/// The URLs a CA writes into the certificates it signs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct CertUrls {
+    /// The OCSP responder (AIA id-ad-ocsp), once Create OCSP set one.
+    pub(crate) ocsp: Option<String>,
+    /// Where the CA's CRL is (CRL distribution point).
+    pub(crate) crl: Option<String>,
+    /// Where the CA's certificate is (AIA id-ad-caIssuers).
+    pub(crate) ca_issuers: Option<String>,
+}
+
+/// The Authority Information Access extension (RFC 5280 4.2.2.1), DER-encoded by `x509-cert`.
+fn aia_extension(urls: &CertUrls) -> Option<CustomExtension> {
+    use der::Encode as _;
+    use der::asn1::Ia5String as DerIa5;
+    use x509_cert::ext::pkix::name::GeneralName as DerName;
+    use x509_cert::ext::pkix::{AccessDescription, AuthorityInfoAccessSyntax};
+    const OCSP: der::oid::ObjectIdentifier =
+        der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
+    const CA_ISSUERS: der::oid::ObjectIdentifier =
+        der::oid::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.2");
+    let entries: Vec<AccessDescription> = [(OCSP, &urls.ocsp), (CA_ISSUERS, &urls.ca_issuers)]
+        .into_iter()
+        .filter_map(|(method, url)| {
+            Some(AccessDescription {
+                access_method: method,
+                access_location: DerName::UniformResourceIdentifier(
+                    DerIa5::new(url.as_deref()?).ok()?,
+                ),
+            })
+        })
+        .collect();
+    if entries.is_empty() {
+        return None;
+    }
+    let content = AuthorityInfoAccessSyntax(entries).to_der().ok()?;
+    Some(CustomExtension::from_oid_content(
+        &[1, 3, 6, 1, 5, 5, 7, 1, 1],
+        content,
+    ))
+}
+
+fn add_urls(p: &mut CertificateParams, urls: &CertUrls) {
+    if let Some(crl) = &urls.crl {
+        p.crl_distribution_points = vec![rcgen::CrlDistributionPoint {
+            uris: vec![crl.clone()],
+        }];
+    }
+    if let Some(ext) = aia_extension(urls) {
+        p.custom_extensions.push(ext);
+    }
 }
 
 /// Parameters of a CA certificate.
@@ -484,7 +550,7 @@ pub(crate) fn ca_params(
     serial: &[u8],
     not_before: SystemTime,
     not_after: SystemTime,
-    ocsp: Option<&str>,
+    urls: &CertUrls,
 ) -> CertificateParams {
     let mut p = CertificateParams::default();
     p.distinguished_name = dn;
@@ -498,9 +564,7 @@ pub(crate) fn ca_params(
         KeyUsagePurpose::DigitalSignature,
     ];
     p.use_authority_key_identifier_extension = true;
-    if let Some(url) = ocsp {
-        p.custom_extensions.push(ocsp_extension(url));
-    }
+    add_urls(&mut p, urls);
     p
 }
 
@@ -511,7 +575,7 @@ pub(crate) fn end_params(
     serial: &[u8],
     not_before: SystemTime,
     not_after: SystemTime,
-    ocsp: Option<&str>,
+    urls: &CertUrls,
     rsa: bool,
 ) -> CertificateParams {
     let mut p = CertificateParams::default();
@@ -530,9 +594,7 @@ pub(crate) fn end_params(
         ExtendedKeyUsagePurpose::ClientAuth,
     ];
     p.use_authority_key_identifier_extension = true;
-    if let Some(url) = ocsp {
-        p.custom_extensions.push(ocsp_extension(url));
-    }
+    add_urls(&mut p, urls);
     p
 }
 

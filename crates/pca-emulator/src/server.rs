@@ -20,6 +20,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::db::{Db, Durability};
+use crate::ext::{self, ExtRoute};
 use crate::gateway::{self, GatewayError, Keys};
 use crate::service::{self, Limits, Query, Route, Service, ServiceError};
 use crate::store::State;
@@ -92,6 +93,7 @@ pub struct EmulatorBuilder {
     request_timeout: Duration,
     idle_timeout: Duration,
     max_connections: usize,
+    public_url: Option<String>,
 }
 
 impl Default for EmulatorBuilder {
@@ -107,11 +109,13 @@ impl Default for EmulatorBuilder {
                 page_size: DEFAULT_PAGE_SIZE,
                 max_cas: DEFAULT_MAX_CAS,
                 max_certs_per_ca: DEFAULT_MAX_CERTS_PER_CA,
+                public_url: String::new(),
             },
             worker_threads: 2,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            public_url: None,
         }
     }
 }
@@ -204,6 +208,15 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The emulator's URL as clients reach it, `http(s)://HOST[:PORT][/PREFIX]` (default
+    /// `http://` and the listening address). Certificates carry URLs below it: the CRL
+    /// distribution point `{url}/ext/{caTag}/crl` and the CA certificate
+    /// `{url}/ext/{caTag}/ca` (AIA caIssuers).
+    pub fn public_url(mut self, url: impl Into<String>) -> Self {
+        self.public_url = Some(url.into().trim_end_matches('/').to_owned());
+        self
+    }
+
     /// Worker threads of the runtime [`start`](Self::start) makes (default 2).
     pub fn worker_threads(mut self, n: usize) -> Self {
         self.worker_threads = n.max(1);
@@ -228,9 +241,17 @@ impl EmulatorBuilder {
         let first = (creds[0].0.clone(), creds[0].1.clone());
         let listener = std::net::TcpListener::bind(self.listen).map_err(StartError::Bind)?;
         listener.set_nonblocking(true).map_err(StartError::Bind)?;
+        let mut limits = self.limits;
+        limits.public_url = match self.public_url {
+            Some(url) => url,
+            None => format!(
+                "http://{}",
+                listener.local_addr().map_err(StartError::Bind)?
+            ),
+        };
         let shared = Arc::new(Shared {
             keys: Keys::new(creds),
-            service: Service::new(state, db, self.limits),
+            service: Service::new(state, db, limits),
             max_clock_skew: self.max_clock_skew,
             body_limit: self.body_limit,
             request_timeout: self.request_timeout,
@@ -611,6 +632,9 @@ async fn pipeline(
             }
         }
     }
+    if let Some(ext) = ExtRoute::parse(&parts.method, parts.uri.path()) {
+        return public_endpoint(shared, ext, body).await;
+    }
     let Some(route) = Route::parse(&parts.method, parts.uri.path()) else {
         let e = GatewayError::new(GatewayErrorCode::NotFound, "URL not found.");
         return (gateway_response(&e), "-");
@@ -689,4 +713,75 @@ async fn pipeline(
         )),
     };
     (envelope(result), op)
+}
+
+fn der_response(content_type: &'static str, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    r
+}
+
+/// Answers a public `/ext/{caTag}/…` endpoint (no gateway signature: relying parties such as
+/// openssl or a TLS stack fetch these).
+async fn public_endpoint(
+    shared: Arc<Shared>,
+    route: Option<ExtRoute>,
+    body: Incoming,
+) -> (Response<Full<Bytes>>, &'static str) {
+    let not_found = || {
+        let e = GatewayError::new(GatewayErrorCode::NotFound, "URL not found.");
+        gateway_response(&e)
+    };
+    let Some(route) = route else {
+        return (not_found(), "-");
+    };
+    let op = route.name();
+    let request = match &route {
+        ExtRoute::OcspPost(_) => {
+            let collected = tokio::time::timeout(
+                shared.request_timeout,
+                Limited::new(body, shared.body_limit).collect(),
+            )
+            .await;
+            match collected {
+                Ok(Ok(c)) => c.to_bytes().to_vec(),
+                _ => {
+                    let e = GatewayError::new(
+                        GatewayErrorCode::BadRequest,
+                        "The request body is unreadable, too large or late.",
+                    );
+                    return (gateway_response(&e), op);
+                }
+            }
+        }
+        // An empty request is a malformed one.
+        ExtRoute::OcspGet(_, encoded) => ext::ocsp_get_request(encoded).unwrap_or_default(),
+        ExtRoute::Crl(_) | ExtRoute::Ca(_) => Vec::new(),
+    };
+    let worker = shared.clone();
+    let answer = tokio::task::spawn_blocking(move || {
+        let svc = &worker.service;
+        match route {
+            ExtRoute::Crl(tag) => svc
+                .ext_crl(&tag, SystemTime::now())
+                .map(|der| der_response("application/pkix-crl", der)),
+            ExtRoute::Ca(tag) => svc
+                .ext_ca(&tag)
+                .map(|der| der_response("application/pkix-cert", der)),
+            ExtRoute::OcspPost(tag) | ExtRoute::OcspGet(tag, _) => Some(der_response(
+                "application/ocsp-response",
+                svc.ext_ocsp(&tag, &request, SystemTime::now()),
+            )),
+        }
+    })
+    .await;
+    match answer {
+        Ok(Some(r)) => (r, op),
+        Ok(None) => (not_found(), op),
+        Err(_) => {
+            let e = GatewayError::new(GatewayErrorCode::UnexpectedError, "internal error");
+            (gateway_response(&e), op)
+        }
+    }
 }

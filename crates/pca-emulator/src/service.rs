@@ -10,6 +10,7 @@ use rcgen::{PublicKeyData as _, SanType};
 use serde_json::{Map, Value, json};
 
 use crate::db::Db;
+use crate::ocsp;
 use crate::pki::{self, CsrError, Signer, Subject};
 use crate::store::{Ca, CaRecord, CertRecord, State, Status, SubjectRecord, UserRecord};
 
@@ -203,6 +204,9 @@ pub(crate) struct Limits {
     pub(crate) page_size: usize,
     pub(crate) max_cas: usize,
     pub(crate) max_certs_per_ca: u64,
+    /// The emulator's own base URL (`--public-url`), written into certificates as the place of
+    /// the CRL, the CA certificate and the OCSP responder (`/ext/{caTag}/…`).
+    pub(crate) public_url: String,
 }
 
 /// The service: state behind a lock, and the database it is committed to.
@@ -584,6 +588,7 @@ struct Reservation {
     tag: String,
     signer: Arc<Signer>,
     ocsp: Option<String>,
+    urls: pki::CertUrls,
     chain: Vec<String>,
 }
 
@@ -662,7 +667,7 @@ impl Service {
             Route::GetCa(t) => {
                 let tag = check_tag(&t)?;
                 let st = self.lock();
-                Ok(ca_json(find(&st, &tag)?))
+                Ok(ca_json(find(&st, &tag)?, &self.limits.public_url))
             }
             Route::UpdateCa(t) => self.update_ca(&check_tag(&t)?, &Body::parse(body)?, now_ms),
             Route::DeleteCa(t) => self.delete_ca(&check_tag(&t)?),
@@ -760,6 +765,62 @@ impl Service {
         }
     }
 
+    /// The DER of the CA's current CRL (reissued first when it has expired), for the public
+    /// CRL distribution point; `None` when the CA does not exist or has no certificate yet.
+    pub(crate) fn ext_crl(&self, raw_tag: &str, now: SystemTime) -> Option<Vec<u8>> {
+        let tag = check_tag(raw_tag).ok()?;
+        let pem_text = self.get_crl(&tag, now).ok()?;
+        pem::parse(pem_text.as_str()?)
+            .ok()
+            .map(pem::Pem::into_contents)
+    }
+
+    /// The DER of the CA certificate; `None` when the CA does not exist or has none yet.
+    pub(crate) fn ext_ca(&self, raw_tag: &str) -> Option<Vec<u8>> {
+        let tag = check_tag(raw_tag).ok()?;
+        let st = self.lock();
+        pki::pem_der(st.ca(&tag)?.record.cert_pem.as_deref()?)
+    }
+
+    /// The OCSP answer of the CA `raw_tag` to the DER request `request`: `malformedRequest`
+    /// for a request that does not decode, `unauthorized` for a CA the emulator does not have
+    /// (or that has no certificate), else a response signed by the CA.
+    pub(crate) fn ext_ocsp(&self, raw_tag: &str, request: &[u8], now: SystemTime) -> Vec<u8> {
+        use x509_ocsp::OcspResponseStatus as S;
+        let Some(req) = ocsp::parse(request) else {
+            return ocsp::refusal(S::MalformedRequest);
+        };
+        let found = check_tag(raw_tag).ok().and_then(|tag| {
+            let st = self.lock();
+            let ca = st.ca(&tag)?;
+            let signer = ca.signer.clone()?;
+            let statuses: Vec<ocsp::Status> = ocsp::serials_for(&req, &signer)
+                .into_iter()
+                .map(|serial| {
+                    let cert = serial
+                        .and_then(|s| ca.index.get(&pki::serial_key(&s)))
+                        .and_then(|&i| ca.record.certs.get(i));
+                    match cert {
+                        None => ocsp::Status::Unknown,
+                        Some(c) => match c.revoked_at {
+                            Some(ms) => ocsp::Status::Revoked(pki::from_millis(ms)),
+                            None => ocsp::Status::Good,
+                        },
+                    }
+                })
+                .collect();
+            let next = (now + DAY * ca.record.crl_expiry_days).min(signer.not_after.max(now));
+            Some((signer, statuses, next))
+        });
+        let Some((signer, statuses, next)) = found else {
+            return ocsp::refusal(S::Unauthorized);
+        };
+        ocsp::respond(&req, &statuses, &signer, now, next).unwrap_or_else(|e| {
+            tracing::error!(error = %e.0, "cannot sign an OCSP answer");
+            ocsp::refusal(S::InternalError)
+        })
+    }
+
     fn create_ca(
         &self,
         query: &Query,
@@ -847,7 +908,7 @@ impl Service {
                     &pki::new_serial(),
                     start,
                     not_after(now, Some(period), ROOT_MAX_DAYS, None),
-                    None,
+                    &pki::CertUrls::default(),
                 );
                 params.subject_alt_names = x509.sans.clone();
                 let der = pki::self_sign(&params, &key).map_err(pki_err)?;
@@ -864,7 +925,7 @@ impl Service {
                     &pki::new_serial(),
                     start,
                     not_after(now, Some(period), ROOT_MAX_DAYS, Some(signer.not_after)),
-                    ocsp.as_deref(),
+                    &cert_urls(&self.limits.public_url, parent),
                 );
                 params.subject_alt_names = x509.sans.clone();
                 let der = signer.sign(&params, &key).map_err(pki_err)?;
@@ -920,7 +981,7 @@ impl Service {
         if ca.signer.is_some() {
             refresh_crl(&mut ca, now)?;
         }
-        let out = ca_json(&ca);
+        let out = ca_json(&ca, &self.limits.public_url);
         st.cas.push(ca);
         self.commit(st)?;
         Ok(out)
@@ -976,7 +1037,7 @@ impl Service {
             .iter()
             .skip((page - 1).saturating_mul(size))
             .take(size)
-            .map(ca_json)
+            .map(|c| ca_json(c, &self.limits.public_url))
             .collect();
         Ok(json!({
             "totalCnt": st.cas.len(),
@@ -1040,7 +1101,7 @@ impl Service {
             ca.record.memo = Some(m);
         }
         // The current docs put destroyDate at data.destroyDate as well as in data.caInfo.
-        let mut out = ca_json(ca);
+        let mut out = ca_json(ca, &self.limits.public_url);
         if let Value::Object(m) = &mut out {
             m.insert("destroyDate".to_owned(), json!(ca.record.destroy_date));
         }
@@ -1172,6 +1233,7 @@ impl Service {
             tag: tag.to_owned(),
             signer,
             ocsp: ca.record.ocsp_url.clone(),
+            urls: cert_urls(&self.limits.public_url, ca),
             chain: ca.full_chain(),
         })
     }
@@ -1253,7 +1315,7 @@ impl Service {
         let start = now.checked_sub(BACKDATE).unwrap_or(now);
         let serial = pki::new_serial();
         let params = if sub_ca {
-            pki::ca_params(csr.subject.clone(), &serial, start, end, r.ocsp.as_deref())
+            pki::ca_params(csr.subject.clone(), &serial, start, end, &r.urls)
         } else {
             pki::end_params(
                 csr.subject.clone(),
@@ -1261,7 +1323,7 @@ impl Service {
                 &serial,
                 start,
                 end,
-                r.ocsp.as_deref(),
+                &r.urls,
                 csr.key.rsa,
             )
         };
@@ -1298,7 +1360,7 @@ impl Service {
             &pki::new_serial(),
             start,
             end,
-            r.ocsp.as_deref(),
+            &r.urls,
             matches!(key_type, KeyType::Rsa2048 | KeyType::Rsa4096),
         );
         let signed = r.signer.sign(&params, &key).map_err(pki_err);
@@ -1375,7 +1437,7 @@ impl Service {
         ca.record.status_update_date = now_ms;
         ca.signer = Some(Arc::new(signer));
         refresh_crl(ca, pki::from_millis(now_ms))?;
-        let out = ca_json(ca);
+        let out = ca_json(ca, &self.limits.public_url);
         self.commit(st)?;
         Ok(out)
     }
@@ -1581,13 +1643,30 @@ fn serial_bytes(text: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// The URLs the CA `ca` writes into certificates: its CRL and certificate at the emulator
+/// (once it has a certificate), and the OCSP URL set by Create OCSP.
+fn cert_urls(public_url: &str, ca: &Ca) -> pki::CertUrls {
+    let own = |what: &str| {
+        ca.record
+            .cert_pem
+            .as_ref()
+            .map(|_| format!("{public_url}/ext/{}/{what}", ca.record.tag))
+    };
+    pki::CertUrls {
+        ocsp: ca.record.ocsp_url.clone(),
+        crl: own("crl"),
+        ca_issuers: own("ca"),
+    }
+}
+
 /// The `{caInfo, caCertInfo}` of a CA.
-fn ca_json(ca: &Ca) -> Value {
+fn ca_json(ca: &Ca, public_url: &str) -> Value {
     let r = &ca.record;
+    let urls = cert_urls(public_url, ca);
     let url_info = json!({
-        "ocsp": r.ocsp_url.iter().collect::<Vec<_>>(),
-        "crl": [],
-        "ca": [],
+        "ocsp": urls.ocsp.iter().collect::<Vec<_>>(),
+        "crl": urls.crl.iter().collect::<Vec<_>>(),
+        "ca": urls.ca_issuers.iter().collect::<Vec<_>>(),
     });
     let info = json!({
         "caTag": r.tag,
@@ -1845,6 +1924,7 @@ mod tests {
                 page_size: 20,
                 max_cas: 10,
                 max_certs_per_ca: 30_000,
+                public_url: "http://127.0.0.1:1".to_owned(),
             },
         )
     }

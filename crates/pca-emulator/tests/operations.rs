@@ -35,6 +35,7 @@ fn root(c: &Client, alias: &str) -> String {
     .unwrap()
 }
 
+/// The AIA id-ad-ocsp URLs of a certificate.
 fn ocsp_urls(pem: &str) -> Vec<String> {
     let der = common::der(pem);
     let (_, cert) = X509Certificate::from_der(&der).unwrap();
@@ -42,6 +43,9 @@ fn ocsp_urls(pem: &str) -> Vec<String> {
     for ext in cert.extensions() {
         if let ParsedExtension::AuthorityInfoAccess(aia) = ext.parsed_extension() {
             for d in &aia.accessdescs {
+                if d.access_method.to_id_string() != "1.3.6.1.5.5.7.48.1" {
+                    continue;
+                }
                 if let x509_parser::prelude::GeneralName::URI(u) = &d.access_location {
                     out.push((*u).to_owned());
                 }
