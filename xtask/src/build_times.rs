@@ -118,7 +118,11 @@ fn locked_version(manifest: &Path, name: &str) -> String {
 
 /// The task. `rounds` builds of each subject, interleaved round by round.
 pub(crate) fn build_times(rounds: usize) -> bool {
-    match run(rounds.max(1)) {
+    let scratch = std::env::temp_dir().join(format!("pca-build-times-{}", std::process::id()));
+    let result = run(rounds.max(1), &scratch);
+    // Builds take gigabytes: nothing is left behind, whatever happened.
+    let _ = std::fs::remove_dir_all(&scratch);
+    match result {
         Ok(table) => {
             println!("{table}");
             true
@@ -130,9 +134,8 @@ pub(crate) fn build_times(rounds: usize) -> bool {
     }
 }
 
-fn run(rounds: usize) -> Result<String, String> {
+fn run(rounds: usize, scratch: &Path) -> Result<String, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let scratch = std::env::temp_dir().join(format!("pca-build-times-{}", std::process::id()));
     let anchor = make_anchor(&cargo, &scratch.join("anchor"))?;
     if !Command::new(&cargo)
         .arg("fetch")
@@ -171,7 +174,6 @@ fn run(rounds: usize) -> Result<String, String> {
             crates[i] = m.crates;
         }
     }
-    let _ = std::fs::remove_dir_all(&scratch);
     let medians: Vec<Duration> = times.into_iter().map(median).collect();
     let anchor_time = medians[subjects.len() - 1].as_secs_f64();
     let mut t = String::new();
