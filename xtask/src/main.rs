@@ -9,6 +9,8 @@
 //!   Sign Sub CSR calls per second against the emulator).
 //! - `build-times [ROUNDS]`: clean debug build times of the crates next to the AWS SDK's Private
 //!   CA client (see `build_times.rs`); not part of CI, results in `BENCHMARKS.md`.
+//! - `fuzz [SECONDS]`: every fuzz target of `fuzz/` for SECONDS each (default 60) on the
+//!   nightly toolchain, seeded from `tests/fixtures` (see `fuzz.rs`); not part of CI.
 //! - `record`: re-records `tests/fixtures/<operation>/emulator.json` from the emulator.
 
 use std::process::{Command, ExitCode};
@@ -16,6 +18,7 @@ use std::process::{Command, ExitCode};
 mod api;
 mod bench;
 mod build_times;
+mod fuzz;
 mod record;
 
 /// Runs a program with arguments and extra environment variables; `true` on success.
@@ -132,9 +135,17 @@ fn main() -> ExitCode {
                 }
             }
         }
+        "fuzz" => match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
+            None => fuzz::fuzz(60, &run),
+            Some(Ok(seconds)) if seconds > 0 => fuzz::fuzz(seconds, &run),
+            Some(_) => {
+                eprintln!("usage: cargo xtask fuzz [SECONDS]");
+                return ExitCode::from(2);
+            }
+        },
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci|api [--check]|bench|bench-transports|build-times [ROUNDS]|record>"
+                "usage: cargo xtask <ci|api [--check]|bench|bench-transports|build-times [ROUNDS]|record|fuzz [SECONDS]>"
             );
             return ExitCode::from(2);
         }
