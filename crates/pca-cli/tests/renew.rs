@@ -344,3 +344,63 @@ fn the_daemon_renews_on_schedule_and_stops_on_sigterm() {
     );
     verified(&remote, "www");
 }
+
+#[cfg(unix)]
+#[test]
+fn the_daemon_backs_off_after_a_failure_and_stops_on_sigint() {
+    let (remote, _, _) = setup();
+    let before = read(&remote, "www/cert.pem");
+    let log = remote.path("daemon.log");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("pca"))
+        .current_dir(remote.sandbox.work.path())
+        .env("HOME", remote.sandbox.home.path())
+        .env("NCLOUD_ACCESS_KEY", common::ACCESS_KEY)
+        .env("NCLOUD_SECRET_KEY", common::SECRET_KEY)
+        .args(["--endpoint", remote.emulator.base_url()])
+        .args(renew_args("00000000-nosuchca"))
+        .args(["--daemon", "--check-every", "10m", "--force"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("retrying in")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no failure line"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    // The first wait is the 30 s backoff less up to a tenth of jitter, not a retry at once.
+    assert!(text.contains("failed (exit 4)"), "{text}");
+    assert!(
+        text.contains("retrying in 2") || text.contains("retrying in 3"),
+        "{text}"
+    );
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let stopping = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            stopping.elapsed() < Duration::from_secs(10),
+            "did not stop on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    assert!(
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .contains("stopped after 0 renewal(s)")
+    );
+    assert_eq!(read(&remote, "www/cert.pem"), before);
+}

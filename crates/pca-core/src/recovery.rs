@@ -376,3 +376,75 @@ fn spki(csr_pem: &str) -> Result<Vec<u8>, InvalidInput> {
         reason,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_newest_are_looked_at_first_under_either_order() {
+        assert_eq!(
+            interleave(&strings(&["c", "d"]), &strings(&["a", "b"])),
+            strings(&["d", "a", "c", "b"])
+        );
+        assert_eq!(
+            interleave(&strings(&["a", "b", "c"]), &strings(&["a", "b", "c"])),
+            strings(&["c", "a", "b"])
+        );
+    }
+
+    fn page(serials: std::ops::Range<u32>, current: u64) -> EndCertList {
+        let mut list = EndCertList::default();
+        list.total_count = Some(100);
+        list.serials = serials.map(|i| format!("{i:02x}")).collect();
+        list.total_pages = Some(5);
+        list.current_page = Some(current);
+        list
+    }
+
+    #[test]
+    fn the_search_reads_the_first_and_last_pages_and_stops_at_its_bound() {
+        let csr = include_str!("../tests/data/leaf.csr.pem");
+        let op = SignEndCsr::new("12345678-abcdefg", csr).unwrap();
+        let mut search = Recovery::sign_end_csr(&op, Timestamp::from_unix_millis(0)).unwrap();
+        match search.next_step() {
+            Step::List(l) => assert_eq!(l.path_and_query(), "/ca/12345678-abcdefg/cert?pageNo=1"),
+            other => panic!("{other:?}"),
+        }
+        search.listed(page(0..20, 1));
+        match search.next_step() {
+            Step::List(l) => assert_eq!(l.path_and_query(), "/ca/12345678-abcdefg/cert?pageNo=5"),
+            other => panic!("{other:?}"),
+        }
+        search.listed(page(80..100, 5));
+        let mut asked = Vec::new();
+        let searched = loop {
+            match search.next_step() {
+                Step::Get(get) => {
+                    asked.push(get.path_and_query());
+                    // An answer without a certificate is not a match.
+                    search.fetched(EndCertificate::default());
+                }
+                Step::Done(Recovered::NotFound {
+                    searched,
+                    listing_undocumented,
+                }) => {
+                    assert!(!listing_undocumented);
+                    break searched;
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(asked.len(), MAX_CERTIFICATES);
+        assert_eq!(asked[0], "/ca/12345678-abcdefg/cert/63");
+        assert_eq!(asked[1], "/ca/12345678-abcdefg/cert/00");
+        assert_eq!(searched.pages, vec![1, 5]);
+        assert_eq!(searched.certificates, MAX_CERTIFICATES);
+        assert_eq!(searched.total, Some(100));
+        assert!(searched.to_string().contains("page 1 and 5"), "{searched}");
+    }
+}

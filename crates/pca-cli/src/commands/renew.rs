@@ -442,8 +442,9 @@ fn daemon(args: &RenewArgs, what: What, ctx: &Ctx<'_>) -> Result<Report> {
             }
             Err(e) => {
                 failures = failures.saturating_add(1);
+                // 30 s after the first failure, doubling, at most --check-every.
                 let backoff = Duration::from_secs(30)
-                    .saturating_mul(1 << failures.min(10))
+                    .saturating_mul(1 << (failures - 1).min(10))
                     .min(args.check_every);
                 let wait = jitter_down(backoff);
                 log(format!(
