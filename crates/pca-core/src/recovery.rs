@@ -398,12 +398,12 @@ mod tests {
     }
 
     fn page(serials: std::ops::Range<u32>, current: u64) -> EndCertList {
-        let mut list = EndCertList::default();
-        list.total_count = Some(100);
-        list.serials = serials.map(|i| format!("{i:02x}")).collect();
-        list.total_pages = Some(5);
-        list.current_page = Some(current);
-        list
+        EndCertList {
+            total_count: Some(100),
+            serials: serials.map(|i| format!("{i:02x}")).collect(),
+            total_pages: Some(5),
+            current_page: Some(current),
+        }
     }
 
     #[test]
