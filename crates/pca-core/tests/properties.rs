@@ -746,3 +746,50 @@ proptest! {
         prop_assert_eq!(signed.ca_chain, expected);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The configuration file parser.
+
+proptest! {
+    /// Any text, however broken, parses or is refused: no panic, and a refusal never repeats
+    /// what the file holds.
+    #[test]
+    fn configuration_file_text_never_panics(
+        lines in proptest::collection::vec("[\\[\\]=:;# a-zA-Z_\"'\\r\\t\u{e9}]{0,24}", 0..24),
+    ) {
+        let text = lines.join("\n");
+        if let Err(e) = pca_core::ConfigFile::parse("f", &text) {
+            let shown = e.to_string();
+            prop_assert!(shown.contains("line "), "{shown}");
+            // Lines with a character no message uses cannot appear in one by chance.
+            for line in &lines {
+                let line = line.trim();
+                if line.len() > 3 && line.contains(['_', '"', '\'', '\u{e9}', '#', ';']) {
+                    prop_assert!(!shown.contains(line), "{shown} repeats {line:?}");
+                }
+            }
+        }
+    }
+
+    /// Profiles written the way `ncloud configure` writes them come back as written.
+    #[test]
+    fn configuration_profiles_round_trip(
+        profiles in proptest::collection::btree_map("[a-z][a-z0-9_-]{0,11}", ("[A-Za-z0-9]{1,20}", "[A-Za-z0-9/+]{1,40}"), 1..6),
+        crlf in any::<bool>(),
+        prefixed in any::<bool>(),
+    ) {
+        let eol = if crlf { "\r\n" } else { "\n" };
+        let mut text = String::new();
+        for (name, (ak, sk)) in &profiles {
+            let header = if prefixed { format!("[profile {name}]") } else { format!("[{name}]") };
+            text.push_str(&format!("{header}{eol}ncloud_access_key_id = {ak}{eol}ncloud_secret_access_key = {sk}{eol}{eol}"));
+        }
+        let file = pca_core::ConfigFile::parse("f", &text).unwrap();
+        prop_assert_eq!(file.profiles().len(), profiles.len());
+        for (name, (ak, sk)) in &profiles {
+            let c = file.credentials(name).unwrap();
+            prop_assert_eq!(c.access_key(), ak.as_str());
+            prop_assert_eq!(c.secret_key().expose_secret(), sk.as_str());
+        }
+    }
+}
