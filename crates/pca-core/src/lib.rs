@@ -23,8 +23,15 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
+//! Around the signing operations: [`answer`] checks a signing answer against its request
+//! ([`Operation::check_answer`], which the clients call), [`recovery`] finds the certificate a
+//! cut-off signing issued without sending it again, and [`renewal`] decides when a certificate
+//! is due for renewal.
+//!
 //! Features: `x509` (default) checks the DER of CSR and certificate inputs and gives an X.509
-//! view of returned certificates ([`CertificateInfo`]); without it only PEM framing is checked.
+//! view of returned certificates ([`CertificateInfo`]), and brings the answer checks and the
+//! recovery search (signatures verified with `ring` through `x509-parser`); without it only PEM
+//! framing is checked and answers are not checked.
 //!
 //! Dependencies are kept few: without default features this crate builds 32 crates (itself
 //! included), all of them small and widely used (serde, http, RustCrypto's hmac/sha2, pem).
