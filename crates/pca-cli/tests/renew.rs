@@ -404,3 +404,93 @@ fn the_daemon_backs_off_after_a_failure_and_stops_on_sigint() {
     );
     assert_eq!(read(&remote, "www/cert.pem"), before);
 }
+
+/// `sub renew` asks for CA:TRUE with the current certificate's path length: a sub CA
+/// certificate with pathLenConstraint 2 (made here) is renewed at the emulator's root through
+/// a recording proxy, and the CSR it sent is read back.
+#[test]
+fn sub_renew_asks_for_the_current_path_length() {
+    use common::server::{Answer, Server, forward};
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    use x509_parser::prelude::{FromDer, ParsedExtension, X509CertificationRequest};
+
+    let remote = Remote::start();
+    let root = remote.root("renew-root");
+    let other_root_key = KeyPair::generate().unwrap();
+    let mut other_root = CertificateParams::new(Vec::<String>::new()).unwrap();
+    other_root
+        .distinguished_name
+        .push(DnType::CommonName, "Elsewhere Root");
+    other_root.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let issuer = rcgen::Issuer::from_params(&other_root, &other_root_key);
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name
+        .push(DnType::CommonName, "Constrained Sub");
+    p.is_ca = IsCa::Ca(BasicConstraints::Constrained(2));
+    let cert = p.signed_by(&key, &issuer).unwrap();
+    std::fs::create_dir_all(remote.path("sub")).unwrap();
+    std::fs::write(remote.path("sub/cert.pem"), cert.pem()).unwrap();
+    std::fs::write(remote.path("sub/key.pem"), key.serialize_pem()).unwrap();
+
+    let upstream = remote.emulator.addr();
+    let proxy = Server::start(move |req| Answer::Bytes(forward(upstream, req)));
+    let v = ok_json(
+        remote
+            .sandbox
+            .pca()
+            .env("NCLOUD_ACCESS_KEY", common::ACCESS_KEY)
+            .env("NCLOUD_SECRET_KEY", common::SECRET_KEY)
+            .args(["--endpoint", &proxy.url()])
+            .args([
+                "sub",
+                "renew",
+                "--cert",
+                "sub/cert.pem",
+                "--key",
+                "sub/key.pem",
+            ])
+            .args(["--ca", &root, "--force", "--days", "100"]),
+    );
+    assert_eq!(v["renewed"], true);
+    let sent = proxy
+        .seen()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.target.ends_with("/sub/sign"))
+        .unwrap();
+    let raw = String::from_utf8(sent.raw).unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(&raw[raw.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+    assert_eq!(body["period"], "100");
+    let csr_pem = body["csrPem"].as_str().unwrap();
+    let der = x509_parser::pem::parse_x509_pem(csr_pem.as_bytes())
+        .unwrap()
+        .1
+        .contents;
+    let (_, csr) = X509CertificationRequest::from_der(&der).unwrap();
+    let bc = csr
+        .requested_extensions()
+        .unwrap()
+        .find_map(|e| match e {
+            ParsedExtension::BasicConstraints(bc) => Some(bc.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(bc.ca);
+    assert_eq!(bc.path_len_constraint, Some(2));
+    assert!(
+        csr.certification_request_info
+            .subject
+            .to_string()
+            .contains("Constrained Sub")
+    );
+    // The renewed certificate is the emulator root's, for the same key.
+    ok_json(remote.pca().args([
+        "verify",
+        "--roots",
+        "sub/root.pem",
+        "--key",
+        "sub/key.pem",
+        "sub/cert.pem",
+    ]));
+}
