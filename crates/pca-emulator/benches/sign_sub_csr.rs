@@ -1,10 +1,12 @@
 //! Load benchmark: Sign Sub CSR calls per second against an in-process emulator on loopback,
 //! EC P-256 CSRs, 8 requests in flight (8 client threads, one keep-alive connection each).
 //!
-//! Bounded in count and time: `PCA_BENCH_REQUESTS` (default 20000, below the documented
-//! 30,000 certificates per CA) and `PCA_BENCH_SECONDS` (default 20); `PCA_BENCH_PERSIST=1`
-//! keeps the state in a temporary `--state-dir`. Run with
-//! `cargo bench -p pca-emulator --bench sign_sub_csr`.
+//! Three runs, each on a fresh emulator: state in memory; `--state-dir` with the default
+//! durability (`--sync normal`: survives a killed process); `--state-dir` with `--sync full`
+//! (survives a power loss: an fsync per commit). Each is bounded in count and time:
+//! `PCA_BENCH_REQUESTS` (default 20000, below the documented 30,000 certificates per CA) and
+//! `PCA_BENCH_SECONDS` (default 10). `PCA_BENCH_MODES` picks runs (`memory,normal,full`). Run
+//! with `cargo bench -p pca-emulator --bench sign_sub_csr`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,8 +14,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use pca_core::operations::{CreateCa, SignSubCsr};
 use pca_core::{CaType, KeyType, Operation, Period, Timestamp, X509Parameters};
-use pca_emulator::Emulator;
 use pca_emulator::loopback::Connection;
+use pca_emulator::{Durability, Emulator};
 
 const IN_FLIGHT: usize = 8;
 
@@ -43,15 +45,25 @@ fn csr(i: usize) -> String {
 }
 
 fn main() {
+    let modes = std::env::var("PCA_BENCH_MODES").unwrap_or_else(|_| "memory,normal,full".into());
+    for mode in modes.split(',').map(str::trim) {
+        let durability = match mode {
+            "memory" => None,
+            "normal" => Some(Durability::Normal),
+            "full" => Some(Durability::Full),
+            other => panic!("PCA_BENCH_MODES: unknown mode {other:?} (memory, normal, full)"),
+        };
+        run(mode, durability);
+    }
+}
+
+fn run(mode: &str, durability: Option<Durability>) {
     let max_requests = env_u64("PCA_BENCH_REQUESTS", 20_000);
-    let max_time = Duration::from_secs(env_u64("PCA_BENCH_SECONDS", 20));
-    // With PCA_BENCH_PERSIST=1 the state is kept in a temporary directory (every signing is
-    // written to disk before it is answered).
-    let state_dir = (std::env::var("PCA_BENCH_PERSIST").as_deref() == Ok("1"))
-        .then(|| tempfile::tempdir().expect("temporary directory"));
+    let max_time = Duration::from_secs(env_u64("PCA_BENCH_SECONDS", 10));
+    let state_dir = durability.map(|_| tempfile::tempdir().expect("temporary directory"));
     let mut builder = Emulator::builder();
-    if let Some(dir) = &state_dir {
-        builder = builder.state_dir(dir.path());
+    if let (Some(dir), Some(d)) = (&state_dir, durability) {
+        builder = builder.state_dir(dir.path()).durability(d);
     }
     let emulator = builder.start().expect("emulator starts");
     let endpoint = emulator.endpoint();
@@ -135,12 +147,11 @@ fn main() {
             .unwrap_or_default()
     };
     println!(
-        "sign_sub_csr{}: {ok} calls in {:.2} s = {:.0} calls/s ({IN_FLIGHT} in flight, EC P-256 CSRs, EC256 root); \
+        "sign_sub_csr ({mode}{}): {ok} calls in {:.2} s = {:.0} calls/s ({IN_FLIGHT} in flight, EC P-256 CSRs, EC256 root); \
          failed {}; latency p50 {:.2} ms, p99 {:.2} ms",
-        if state_dir.is_some() {
-            " (persistent)"
-        } else {
-            ""
+        match durability {
+            None => ", state in memory",
+            Some(_) => ", --state-dir",
         },
         elapsed.as_secs_f64(),
         ok as f64 / elapsed.as_secs_f64(),

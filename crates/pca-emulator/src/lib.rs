@@ -102,12 +102,35 @@
 //!   expires. Its validity is the CRL expiry config (default 3 days, 3 to 3650, not past the CA
 //!   certificate: else `EXCEED_EXPIRY_DATE`). Trim CA drops revoked certificates that have
 //!   expired.
-//! - **OCSP**: Create OCSP stores the URL; certificates signed afterwards carry it in an
-//!   Authority Information Access extension and answers show it as `ocspResponder`; Delete OCSP
-//!   removes it for later certificates.
+//! - **OCSP**: Create OCSP stores the URL (any absolute http(s) URL; the emulator's own
+//!   responder is `{public-url}/ext/{caTag}/ocsp`); certificates signed afterwards carry it in
+//!   their Authority Information Access extension and answers show it as `ocspResponder`;
+//!   Delete OCSP removes it for later certificates.
 //! - **Users**: Add CA User (36-character `idNo`), Get CA User List, Delete CA User.
 //! - **Limits**: 10 CAs and 30,000 certificates per CA (configurable), as documented.
 //! - **Accounts**: every configured access key sees the same CAs.
+//!
+//! # PKI URLs
+//!
+//! Certificates a CA here signs carry a CRL distribution point `{public-url}/ext/{caTag}/crl`
+//! and an AIA caIssuers URL `{public-url}/ext/{caTag}/ca` ([`EmulatorBuilder::public_url`],
+//! `--public-url`, default `http://` and the listening address), plus the AIA OCSP URL once
+//! Create OCSP set one; `urlInfo.crl`, `urlInfo.ca` and `urlInfo.ocsp` list them. These public
+//! endpoints, in the path shape of NCP's documented OCSP URL, need no gateway signature:
+//!
+//! | request | answer |
+//! |---|---|
+//! | `GET /ext/{caTag}/crl` | the CA's current CRL (reissued when expired), DER, `application/pkix-crl` |
+//! | `GET /ext/{caTag}/ca` | the CA certificate, DER, `application/pkix-cert` |
+//! | `POST /ext/{caTag}/ocsp`, `GET /ext/{caTag}/ocsp/{base64 request}` | RFC 6960, `application/ocsp-response` |
+//!
+//! The OCSP responder answers each certificate id `good`, `revoked` (with the revocation
+//! time) or `unknown` (a serial the CA did not issue, or another issuer), signed by the CA key
+//! itself (responder id by key hash, SHA-1 or SHA-256 certificate ids), `nextUpdate` at the
+//! CRL validity, and echoes the request's nonce. A request that does not decode gets
+//! `malformedRequest`; an unknown CA, `unauthorized`. The ASN.1 is RustCrypto's `x509-ocsp`,
+//! `x509-cert` and `der`: maintained, pure Rust, DER-strict typed structures of the RFC's
+//! modules, so no DER is written by hand (certificates and CRLs stay with `rcgen`).
 //!
 //! # Documented choices
 //!
@@ -160,7 +183,7 @@
 //! alone needs neither `clap` nor `tracing-subscriber`).
 //! `pca-emulator [--listen ADDR] --access-key K --secret-key S [--access-key K2 --secret-key S2 …]
 //! [--state-dir DIR [--sync normal|full]] [--max-clock-skew SECONDS]
-//! [--request-timeout SECONDS] [--idle-timeout SECONDS] [--max-connections N]` prints `listening on http://HOST:PORT` on stdout once it accepts
+//! [--request-timeout SECONDS] [--idle-timeout SECONDS] [--max-connections N] [--public-url URL]` prints `listening on http://HOST:PORT` on stdout once it accepts
 //! connections, logs to stderr with `tracing` (`RUST_LOG` filters), and stops on SIGINT or
 //! SIGTERM.
 #![cfg_attr(

@@ -33,6 +33,10 @@ struct Args {
     /// loss too (an fsync per change).
     #[arg(long, value_name = "MODE", default_value = "normal")]
     sync: SyncMode,
+    /// The emulator's URL as clients reach it; certificates carry URL/ext/CA_TAG/crl and
+    /// URL/ext/CA_TAG/ca (default: http:// and the listening address).
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
     /// Seconds a client has to send a request's head, and then its body.
     #[arg(long, value_name = "SECONDS", default_value_t = 30)]
     request_timeout: u64,
@@ -105,6 +109,15 @@ async fn main() -> ExitCode {
         .max_connections(args.max_connections);
     for (a, s) in args.access_keys.iter().zip(&args.secret_keys) {
         builder = builder.credentials(a.clone(), s.clone());
+    }
+    if let Some(url) = &args.public_url {
+        if !(url.starts_with("http://") || url.starts_with("https://"))
+            || url.bytes().any(|b| !b.is_ascii_graphic())
+        {
+            eprintln!("pca-emulator: --public-url must be an absolute http(s) URL, got {url:?}");
+            return ExitCode::from(2);
+        }
+        builder = builder.public_url(url.clone());
     }
     if let Some(dir) = &args.state_dir {
         builder = builder.state_dir(dir).durability(match args.sync {

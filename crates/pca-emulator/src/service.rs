@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 
 use http::{Method, StatusCode};
 use pca_core::types::{Alias, CaStatus, CaTag, CaType, CrlExpiry, IdNo, KeyType, SerialNo};
-use pca_core::{Period, ServiceCode};
+use pca_core::{Operation, OperationInfo, Period, ServiceCode};
 use rcgen::{PublicKeyData as _, SanType};
 use serde_json::{Map, Value, json};
 
@@ -109,61 +109,110 @@ pub(crate) enum Route {
     DeleteCaUser(String, String),
 }
 
+/// Makes the route of an operation from its path parameters, in template order.
+type MakeRoute = fn(&mut dyn Iterator<Item = String>) -> Option<Route>;
+
+/// The route table: pca-core's facts of each operation (method, path template, name), so that
+/// the emulator and the clients cannot disagree on a path; the emulator adds only how to make
+/// its [`Route`].
+fn route_table() -> [(OperationInfo, MakeRoute); 24] {
+    use pca_core::operations as op;
+    fn info<O: Operation>() -> OperationInfo {
+        O::INFO
+    }
+    [
+        (info::<op::CreateCa>(), |_| Some(Route::CreateCa)),
+        (info::<op::GetCaList>(), |_| Some(Route::GetCaList)),
+        (info::<op::GetCa>(), |p| Some(Route::GetCa(p.next()?))),
+        (info::<op::UpdateCa>(), |p| Some(Route::UpdateCa(p.next()?))),
+        (info::<op::DeleteCa>(), |p| Some(Route::DeleteCa(p.next()?))),
+        (info::<op::GetCaChain>(), |p| {
+            Some(Route::GetCaChain(p.next()?))
+        }),
+        (info::<op::GetCaCrl>(), |p| Some(Route::GetCaCrl(p.next()?))),
+        (info::<op::GetCrlConfig>(), |p| {
+            Some(Route::GetCrlConfig(p.next()?))
+        }),
+        (info::<op::UpdateCrlConfig>(), |p| {
+            Some(Route::UpdateCrlConfig(p.next()?))
+        }),
+        (info::<op::RotateCrl>(), |p| {
+            Some(Route::RotateCrl(p.next()?))
+        }),
+        (info::<op::TrimCa>(), |p| Some(Route::TrimCa(p.next()?))),
+        (info::<op::CreateOcsp>(), |p| {
+            Some(Route::CreateOcsp(p.next()?))
+        }),
+        (info::<op::DeleteOcsp>(), |p| {
+            Some(Route::DeleteOcsp(p.next()?))
+        }),
+        (info::<op::GetSubCsr>(), |p| {
+            Some(Route::GetSubCsr(p.next()?))
+        }),
+        (info::<op::SignSubCsr>(), |p| {
+            Some(Route::SignSubCsr(p.next()?))
+        }),
+        (info::<op::ActivateSubCa>(), |p| {
+            Some(Route::ActivateSubCa(p.next()?))
+        }),
+        (info::<op::IssueEndCert>(), |p| {
+            Some(Route::IssueEndCert(p.next()?))
+        }),
+        (info::<op::SignEndCsr>(), |p| {
+            Some(Route::SignEndCsr(p.next()?))
+        }),
+        (info::<op::GetEndCertList>(), |p| {
+            Some(Route::GetEndCertList(p.next()?))
+        }),
+        (info::<op::GetEndCert>(), |p| {
+            Some(Route::GetEndCert(p.next()?, p.next()?))
+        }),
+        (info::<op::RevokeEndCert>(), |p| {
+            Some(Route::RevokeEndCert(p.next()?, p.next()?))
+        }),
+        (info::<op::GetCaUserList>(), |p| {
+            Some(Route::GetCaUserList(p.next()?))
+        }),
+        (info::<op::AddCaUser>(), |p| {
+            Some(Route::AddCaUser(p.next()?))
+        }),
+        (info::<op::DeleteCaUser>(), |p| {
+            Some(Route::DeleteCaUser(p.next()?, p.next()?))
+        }),
+    ]
+}
+
+/// The parameters of `path` under `template` (`{name}` segments), `None` when it does not fit.
+fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
+    let (t, p): (Vec<&str>, Vec<&str>) = (template.split('/').collect(), path.split('/').collect());
+    if t.len() != p.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (t, p) in t.iter().zip(&p) {
+        if t.starts_with('{') && t.ends_with('}') {
+            params.push((*p).to_owned());
+        } else if t != p {
+            return None;
+        }
+    }
+    Some(params)
+}
+
 impl Route {
     /// The route of `method` and `path` (below `/api/v1`), `None` for a path or method the API
     /// does not have.
     pub(crate) fn parse(method: &Method, path: &str) -> Option<Route> {
-        let rest = path.strip_prefix("/api/v1/")?;
-        let segs: Vec<&str> = rest.split('/').collect();
-        if segs.iter().any(|s| s.is_empty()) || segs.first() != Some(&"ca") {
+        let rest = path.strip_prefix("/api/v1")?;
+        if rest.split('/').skip(1).any(str::is_empty) {
             return None;
         }
-        let m = method.clone();
-        let t = |i: usize| segs[i].to_owned();
-        Some(match (segs.len(), &segs[1..]) {
-            (1, _) => match m {
-                Method::POST => Route::CreateCa,
-                Method::GET => Route::GetCaList,
-                _ => return None,
-            },
-            (2, _) => match m {
-                Method::GET => Route::GetCa(t(1)),
-                Method::PUT => Route::UpdateCa(t(1)),
-                Method::DELETE => Route::DeleteCa(t(1)),
-                _ => return None,
-            },
-            (3, [_, "chain"]) if m == Method::GET => Route::GetCaChain(t(1)),
-            (3, [_, "crl"]) if m == Method::GET => Route::GetCaCrl(t(1)),
-            (4, [_, "crl", "config"]) => match m {
-                Method::GET => Route::GetCrlConfig(t(1)),
-                Method::PUT => Route::UpdateCrlConfig(t(1)),
-                _ => return None,
-            },
-            (4, [_, "crl", "rotate"]) if m == Method::POST => Route::RotateCrl(t(1)),
-            (3, [_, "trim"]) if m == Method::POST => Route::TrimCa(t(1)),
-            (3, [_, "urls"]) => match m {
-                Method::PUT => Route::CreateOcsp(t(1)),
-                Method::DELETE => Route::DeleteOcsp(t(1)),
-                _ => return None,
-            },
-            (4, [_, "sub", "csr"]) if m == Method::GET => Route::GetSubCsr(t(1)),
-            (4, [_, "sub", "sign"]) if m == Method::POST => Route::SignSubCsr(t(1)),
-            (3, [_, "activate"]) if m == Method::POST => Route::ActivateSubCa(t(1)),
-            (3, [_, "cert"]) => match m {
-                Method::POST => Route::IssueEndCert(t(1)),
-                Method::GET => Route::GetEndCertList(t(1)),
-                _ => return None,
-            },
-            (4, [_, "cert", "sign"]) if m == Method::POST => Route::SignEndCsr(t(1)),
-            (4, [_, "cert", _]) if m == Method::GET => Route::GetEndCert(t(1), t(3)),
-            (5, [_, "cert", _, "revoke"]) if m == Method::POST => Route::RevokeEndCert(t(1), t(3)),
-            (3, [_, "users"]) => match m {
-                Method::GET => Route::GetCaUserList(t(1)),
-                Method::POST => Route::AddCaUser(t(1)),
-                _ => return None,
-            },
-            (4, [_, "users", _]) if m == Method::DELETE => Route::DeleteCaUser(t(1), t(3)),
-            _ => return None,
+        route_table().into_iter().find_map(|(info, make)| {
+            if info.method != *method {
+                return None;
+            }
+            let params = match_template(info.path_template, rest)?;
+            make(&mut params.into_iter())
         })
     }
 
