@@ -132,6 +132,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let stop = signals();
     {
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "listening on {}", emulator.base_url());
@@ -143,29 +144,38 @@ async fn main() -> ExitCode {
         persistent = args.state_dir.is_some(),
         "pca-emulator started"
     );
-    wait_for_signal().await;
+    stop.await;
     tracing::info!("stopping");
     emulator.shutdown();
     ExitCode::SUCCESS
 }
 
+/// Waits for SIGINT or SIGTERM. The handlers are installed when this is called, before the
+/// "listening on" line is printed: a signal sent as soon as that line is read stops the
+/// emulator cleanly instead of killing it.
 #[cfg(unix)]
-async fn wait_for_signal() {
+fn signals() -> impl std::future::Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut term) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+    let int = signal(SignalKind::interrupt());
+    let term = signal(SignalKind::terminate());
+    async move {
+        match (int, term) {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
             }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
 }
 
 #[cfg(not(unix))]
-async fn wait_for_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+fn signals() -> impl std::future::Future<Output = ()> {
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
