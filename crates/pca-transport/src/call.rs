@@ -117,13 +117,17 @@ impl<'a, O: Operation> Call<'a, O> {
             attempt = Empty,
             elapsed_ms = Empty,
         );
-        let own = now.checked_add(config.timeout());
+        // A timeout too long to represent (`Duration::MAX`) means about a century.
+        let century = Duration::from_secs(100 * 365 * 24 * 3600);
+        let own = now
+            .checked_add(config.timeout())
+            .or_else(|| now.checked_add(century));
         let deadline = match (own, config.call_deadline()) {
             (Some(own), Some(shared)) => own.min(shared),
             (Some(own), None) => own,
             (None, Some(shared)) => shared,
-            // A timeout too long to represent: about a century from now.
-            (None, None) => now + Duration::from_secs(100 * 365 * 24 * 3600),
+            // Not even a century fits in this platform's `Instant`: no time to give.
+            (None, None) => now,
         };
         Call {
             config,
@@ -184,7 +188,11 @@ impl<'a, O: Operation> Call<'a, O> {
                 detail,
             )
             .with_timeout(self.deadline.saturating_duration_since(self.started))
-            .in_operation(&O::INFO, self.attempt - 1, self.first_signed_at);
+            .in_operation(
+                &O::INFO,
+                self.attempt.saturating_sub(1),
+                self.first_signed_at,
+            );
             return Err(self.final_error(error.into()));
         }
         self.attempt_timeout = self.config.attempt_timeout().min(left);

@@ -668,3 +668,29 @@ fn the_policy_time_bound_still_applies() {
     );
     assert!(matches!(step, Step::Fail(_)), "{step:?}");
 }
+
+#[test]
+fn a_timeout_too_long_to_represent_is_a_distant_deadline() {
+    let config = config_with(|s| s.timeout = Duration::MAX);
+    let op = get_ca();
+    let now = Instant::now();
+    let mut call = Call::new(&config, &op, now);
+    assert!(call.deadline() > now + Duration::from_secs(3600 * 24 * 365));
+    call.begin_attempt();
+    call.sign(&credentials(), now).unwrap();
+    assert_eq!(call.attempt_timeout(), crate::DEFAULT_ATTEMPT_TIMEOUT);
+}
+
+#[test]
+fn signing_past_the_deadline_before_any_attempt_reports_none() {
+    let config = config_with(|s| s.timeout = Duration::from_secs(1));
+    let op = get_ca();
+    let now = Instant::now();
+    let mut call = Call::new(&config, &op, now);
+    // Without begin_attempt: no attempt counted, no panic.
+    let e = call
+        .sign(&credentials(), now + Duration::from_secs(2))
+        .unwrap_err();
+    assert!(e.is_deadline_exceeded());
+    assert_eq!(e.transport().unwrap().attempts(), 0);
+}
