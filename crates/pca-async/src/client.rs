@@ -2,11 +2,10 @@
 //! exchanges bytes, sleeps when told.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::sync::Arc;
 
 use pca_core::{Credentials, Operation, Timestamp};
-use pca_transport::{Call, Config, CredentialSource, FromConfig, Step};
+use pca_transport::{Call, Config, CredentialSource, Shared, Step};
 use tokio::sync::Mutex;
 use tracing::Instrument;
 
@@ -40,44 +39,44 @@ pub type ClientBuilder = pca_transport::ClientBuilder<Client>;
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    shared: Arc<Shared<Connections>>,
 }
 
-struct Inner {
-    config: Config,
+/// The async client's I/O: the pooled connections to the endpoint and the metadata service's
+/// fetcher. Opaque: only [`pca_transport`] builds it.
+pub struct Connections {
     transport: Transport,
     metadata: Metadata,
-    /// Server-role credentials, once fetched; locked while they are refreshed.
-    cached: Mutex<Option<Credentials>>,
 }
 
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = &self.inner;
-        i.config.fmt_client(f, i.transport.is_proxied())
+impl pca_transport::Io for Connections {
+    type CredentialCache = Mutex<Option<Credentials>>;
+
+    fn new(config: &Config) -> Result<Self, Error> {
+        Ok(Connections {
+            transport: Transport::new(config)?,
+            metadata: Metadata::new(),
+        })
+    }
+
+    fn is_proxied(&self) -> bool {
+        self.transport.is_proxied()
     }
 }
 
-impl FromConfig for Client {
-    fn from_config(config: Config) -> Result<Self, Error> {
-        let transport = Transport::new(&config)?;
-        Ok(Client {
-            inner: Arc::new(Inner {
-                config,
-                transport,
-                metadata: Metadata::new(),
-                cached: Mutex::new(None),
-            }),
-        })
+impl pca_transport::Client for Client {
+    type Io = Connections;
+
+    fn from_shared(shared: Arc<Shared<Connections>>) -> Self {
+        Client { shared }
+    }
+
+    fn shared(&self) -> &Shared<Connections> {
+        &self.shared
     }
 }
 
 impl Client {
-    /// The configuration shared by clones (used by [`pca_transport::client_methods!`]).
-    fn config(&self) -> &Config {
-        &self.inner.config
-    }
-
     /// Sends `operation` and parses its answer.
     ///
     /// Each attempt is signed afresh. Failed attempts are retried as
@@ -87,14 +86,15 @@ impl Client {
     /// re-signed and sent once more. The whole call, retries and waits included, ends by the
     /// builder's [`timeout`](ClientBuilder::timeout). The rules are [`pca_transport::Call`]'s.
     pub async fn send<O: Operation>(&self, operation: &O) -> Result<O::Output, Error> {
-        let mut call = Call::new(&self.inner.config, operation, now());
+        let mut call = Call::new(self.shared.config(), operation, now());
         let span = call.span().clone();
         async move {
             loop {
                 let at = call.begin_attempt();
                 let request = call.sign(&*self.credentials(at).await?, now())?;
                 let result = self
-                    .inner
+                    .shared
+                    .io()
                     .transport
                     .exchange(request, call.attempt_timeout())
                     .await;
@@ -111,14 +111,14 @@ impl Client {
 
     /// Credentials valid at `now`, fetching or refreshing server-role credentials if needed.
     async fn credentials(&self, now: Timestamp) -> Result<Cow<'_, Credentials>, Error> {
-        let role = match self.inner.config.credentials() {
+        let role = match self.shared.config().credentials() {
             CredentialSource::Fixed(c) => return Ok(Cow::Borrowed(c)),
             CredentialSource::ServerRole(role) => role,
         };
-        let mut cached = self.inner.cached.lock().await;
+        let mut cached = self.shared.credential_cache().lock().await;
         let mut refresh = role.refresh(&mut cached, now);
         while let Some(url) = refresh.next_url() {
-            refresh.fetched(self.inner.metadata.get_text(&url).await);
+            refresh.fetched(self.shared.io().metadata.get_text(&url).await);
         }
         refresh.finish().map(Cow::Owned)
     }

@@ -54,7 +54,7 @@
 mod client;
 mod transport;
 
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, Connections};
 pub use pca_core;
 pub use pca_core::{Credentials, Endpoint, RetryPolicy, Site};
 pub use pca_transport::{

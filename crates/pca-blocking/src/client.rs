@@ -2,12 +2,11 @@
 //! exchanges bytes, sleeps when told.
 
 use std::borrow::Cow;
-use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use pca_core::{Credentials, Operation, Timestamp};
-use pca_transport::{Call, Config, CredentialSource, FromConfig, Step};
+use pca_transport::{Call, Config, CredentialSource, Shared, Step};
 
 use crate::Error;
 use crate::transport::{Metadata, Transport};
@@ -37,44 +36,44 @@ pub type ClientBuilder = pca_transport::ClientBuilder<Client>;
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<Inner>,
+    shared: Arc<Shared<Connections>>,
 }
 
-struct Inner {
-    config: Config,
+/// The blocking client's I/O: the pooled connections to the endpoint and the metadata
+/// service's fetcher. Opaque: only [`pca_transport`] builds it.
+pub struct Connections {
     transport: Transport,
     metadata: Metadata,
-    /// Server-role credentials, once fetched; locked while they are refreshed.
-    cached: Mutex<Option<Credentials>>,
 }
 
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let i = &self.inner;
-        i.config.fmt_client(f, i.transport.is_proxied())
+impl pca_transport::Io for Connections {
+    type CredentialCache = Mutex<Option<Credentials>>;
+
+    fn new(config: &Config) -> Result<Self, Error> {
+        Ok(Connections {
+            transport: Transport::new(config)?,
+            metadata: Metadata::new(),
+        })
+    }
+
+    fn is_proxied(&self) -> bool {
+        self.transport.is_proxied()
     }
 }
 
-impl FromConfig for Client {
-    fn from_config(config: Config) -> Result<Self, Error> {
-        let transport = Transport::new(&config)?;
-        Ok(Client {
-            inner: Arc::new(Inner {
-                config,
-                transport,
-                metadata: Metadata::new(),
-                cached: Mutex::new(None),
-            }),
-        })
+impl pca_transport::Client for Client {
+    type Io = Connections;
+
+    fn from_shared(shared: Arc<Shared<Connections>>) -> Self {
+        Client { shared }
+    }
+
+    fn shared(&self) -> &Shared<Connections> {
+        &self.shared
     }
 }
 
 impl Client {
-    /// The configuration shared by clones (used by [`pca_transport::client_methods!`]).
-    fn config(&self) -> &Config {
-        &self.inner.config
-    }
-
     /// Sends `operation` and parses its answer.
     ///
     /// Each attempt is signed afresh. Failed attempts are retried as
@@ -84,14 +83,15 @@ impl Client {
     /// re-signed and sent once more. The whole call, retries and waits included, ends by the
     /// builder's [`timeout`](ClientBuilder::timeout). The rules are [`pca_transport::Call`]'s.
     pub fn send<O: Operation>(&self, operation: &O) -> Result<O::Output, Error> {
-        let mut call = Call::new(&self.inner.config, operation, Instant::now());
+        let mut call = Call::new(self.shared.config(), operation, Instant::now());
         let span = call.span().clone();
         let _entered = span.enter();
         loop {
             let at = call.begin_attempt();
             let request = call.sign(&*self.credentials(at)?, Instant::now())?;
             let result = self
-                .inner
+                .shared
+                .io()
                 .transport
                 .exchange(request, call.attempt_timeout());
             match call.finish_attempt(result, Instant::now(), pca_transport::jitter()) {
@@ -104,18 +104,18 @@ impl Client {
 
     /// Credentials valid at `now`, fetching or refreshing server-role credentials if needed.
     fn credentials(&self, now: Timestamp) -> Result<Cow<'_, Credentials>, Error> {
-        let role = match self.inner.config.credentials() {
+        let role = match self.shared.config().credentials() {
             CredentialSource::Fixed(c) => return Ok(Cow::Borrowed(c)),
             CredentialSource::ServerRole(role) => role,
         };
         let mut cached = self
-            .inner
-            .cached
+            .shared
+            .credential_cache()
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let mut refresh = role.refresh(&mut cached, now);
         while let Some(url) = refresh.next_url() {
-            refresh.fetched(self.inner.metadata.get_text(&url));
+            refresh.fetched(self.shared.io().metadata.get_text(&url));
         }
         refresh.finish().map(Cow::Owned)
     }

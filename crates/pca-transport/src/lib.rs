@@ -9,7 +9,7 @@
 //! | piece | here | in each transport |
 //! |---|---|---|
 //! | settings and defaults | [`ClientBuilder`], the `DEFAULT_*` constants | `type ClientBuilder = pca_transport::ClientBuilder<Client>` |
-//! | building | [`Config`] (endpoint and credentials resolved) | [`FromConfig`]: the connection pool |
+//! | building | [`Config`] (endpoint and credentials resolved); [`Shared`]: what a client holds, shared by its clones | [`Io`]: the connection pool and the metadata fetcher; [`Client`]: the handle on [`Shared`] |
 //! | one call | [`Call`]: sign, keep the deadline, decide retries and clock-skew re-signing, trace | a loop: read the clock, exchange bytes within [`Call::attempt_timeout`], sleep on [`Step::Wait`] |
 //! | typed methods | [`client_methods!`] (with `builder()`, `from_env()`, …) over [`pca_core::for_each_operation!`] | one line: `client_methods!(blocking Client)` |
 //! | credentials | [`CredentialSource`], [`Refresh`] (cache and refresh decisions) | the metadata `GET` and the cache's lock |
@@ -25,6 +25,7 @@
 
 mod builder;
 mod call;
+mod client;
 mod clock;
 mod config;
 mod credentials;
@@ -35,6 +36,7 @@ pub mod tls;
 
 pub use builder::ClientBuilder;
 pub use call::{Call, Step, jitter};
+pub use client::{Client, Io, Shared};
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, FromConfig};
 pub use credentials::{CredentialSource, METADATA_MAX_BODY, Refresh, ServerRole};

@@ -8,11 +8,13 @@
 /// the client's generic `send`.
 ///
 /// `client_methods!(blocking Client)` writes the typed methods as `fn`s;
-/// `client_methods!(async Client)` writes them as `async fn`s that `.await` `send`. The client
-/// type must implement [`FromConfig`](crate::FromConfig) and have the inherent methods
-/// `fn config(&self) -> &Config` and `fn send<O: Operation>(&self, &O) -> Result<O::Output,
-/// Error>` (or its `async` form). A new operation added to `pca_core::for_each_operation!`
-/// appears in both clients.
+/// `client_methods!(async Client)` writes them as `async fn`s that `.await` `send`. It also
+/// implements [`FromConfig`](crate::FromConfig) (building the [`Shared`](crate::Shared)
+/// state) and `Debug` (the state's, with no secret). The client type must implement
+/// [`Client`](crate::Client) and have the public method
+/// `fn send<O: Operation>(&self, &O) -> Result<O::Output, Error>` (or its `async` form); that
+/// is the whole contract. A new operation added to `pca_core::for_each_operation!` appears in
+/// both clients.
 #[macro_export]
 macro_rules! client_methods {
     (blocking $client:ident) => {
@@ -63,6 +65,24 @@ macro_rules! client_methods {
         }
     };
     (@common $client:ident) => {
+        impl $crate::FromConfig for $client {
+            fn from_config(
+                config: $crate::Config,
+            ) -> ::core::result::Result<Self, $crate::Error> {
+                ::core::result::Result::Ok(<Self as $crate::Client>::from_shared(
+                    $crate::Shared::new(config)?,
+                ))
+            }
+        }
+
+        /// The endpoint, the credentials (redacted), the limits, whether a proxy is used and
+        /// the clock offset; never a secret.
+        impl ::core::fmt::Debug for $client {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt($crate::Client::shared(self), f)
+            }
+        }
+
         impl $client {
             /// A builder with every default (see [`ClientBuilder`](pca_transport::ClientBuilder)).
             pub fn builder() -> $crate::ClientBuilder<$client> {
@@ -77,13 +97,13 @@ macro_rules! client_methods {
 
             /// The endpoint requests go to.
             pub fn endpoint(&self) -> &$crate::pca_core::Endpoint {
-                self.config().endpoint()
+                $crate::Client::shared(self).config().endpoint()
             }
 
             /// The offset (milliseconds) added to the clock after a gateway reported clock
             /// skew.
             pub fn clock_offset_ms(&self) -> i64 {
-                self.config().clock_offset_ms()
+                $crate::Client::shared(self).config().clock_offset_ms()
             }
         }
     };
