@@ -90,6 +90,11 @@ fn ci() -> bool {
         } else {
             step(vec!["test", "--workspace", "--no-fail-fast"], vec![])
         },
+        // pca-core without its default `x509` feature is a supported build: test it too.
+        step(
+            vec!["test", "-p", "pca-core", "--no-default-features", "--tests"],
+            vec![],
+        ),
         step(vec!["test", "--workspace", "--doc"], vec![]),
         step(
             vec!["doc", "--workspace", "--no-deps"],

@@ -136,8 +136,21 @@ fn every_bad_input_gets_its_specific_error() {
         "memo control character" => unit(UpdateCa::new(TAG, CaStatus::Active).and_then(|o| o.with_memo("a\u{0}b"))), E::ControlCharacter { field: "memo" },
     };
     assert!(rows.len() >= 40, "the table has {} rows", rows.len());
+    // Without the `x509` feature nothing reads the DER inside PEM: these rows are accepted,
+    // and the table says so rather than skipping them.
+    const DER_ROWS: [&str; 3] = [
+        "CSR not PKCS#10",
+        "Sign End CSR not PKCS#10",
+        "Activate: chain not X.509",
+    ];
     let mut failures = Vec::new();
     for (label, result, expected) in &rows {
+        if !cfg!(feature = "x509") && DER_ROWS.contains(label) {
+            if result.is_err() {
+                failures.push(format!("{label}: refused without the x509 feature"));
+            }
+            continue;
+        }
         match result {
             Ok(()) => failures.push(format!("{label}: accepted")),
             Err(e) if !expected(e) => failures.push(format!("{label}: wrong error {e:?}")),
