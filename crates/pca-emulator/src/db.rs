@@ -98,6 +98,37 @@ const MIGRATIONS: &[&str] = &[
         mbr_no   TEXT NOT NULL,
         PRIMARY KEY (ca_tag, id_no)
     );",
+    // 2: certificates and revocations clustered by their key (WITHOUT ROWID): one B-tree
+    // written per signing instead of a table and its index.
+    "CREATE TABLE certificates_v2 (
+        ca_tag               TEXT NOT NULL,
+        seq                  INTEGER NOT NULL,
+        serial_no            TEXT NOT NULL,
+        common_name          TEXT NOT NULL,
+        not_before           INTEGER NOT NULL,
+        not_after            INTEGER NOT NULL,
+        public_key_algorithm TEXT NOT NULL,
+        signature_algorithm  TEXT NOT NULL,
+        is_ca                INTEGER NOT NULL,
+        ocsp_url             TEXT,
+        cert_pem             TEXT NOT NULL,
+        PRIMARY KEY (ca_tag, seq)
+    ) WITHOUT ROWID;
+    INSERT INTO certificates_v2 SELECT ca_tag, seq, serial_no, common_name, not_before,
+        not_after, public_key_algorithm, signature_algorithm, is_ca, ocsp_url, cert_pem
+        FROM certificates;
+    DROP TABLE certificates;
+    ALTER TABLE certificates_v2 RENAME TO certificates;
+    CREATE TABLE revocations_v2 (
+        ca_tag     TEXT NOT NULL,
+        serial_no  TEXT NOT NULL,
+        revoked_at INTEGER NOT NULL,
+        in_crl     INTEGER NOT NULL,
+        PRIMARY KEY (ca_tag, serial_no)
+    ) WITHOUT ROWID;
+    INSERT INTO revocations_v2 SELECT ca_tag, serial_no, revoked_at, in_crl FROM revocations;
+    DROP TABLE revocations;
+    ALTER TABLE revocations_v2 RENAME TO revocations;",
 ];
 
 /// The open state database.

@@ -173,7 +173,7 @@ fn the_tables_are_readable_with_sqlite() {
     {
         let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
         let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
-        assert_eq!(count("PRAGMA user_version"), 1);
+        assert_eq!(count("PRAGMA user_version"), 2);
         assert_eq!(count("SELECT count(*) FROM cas"), 1);
         assert_eq!(count("SELECT count(*) FROM certificates"), 300);
         let revoked: String = db
@@ -514,4 +514,68 @@ fn concurrent_writers_killed_at_random_moments_lose_nothing_acknowledged() {
     assert!(!a.revoked.is_empty() && !a.users.is_empty() && a.cas.len() >= 2);
     check(&last.client, &a);
     last.signal("-TERM");
+}
+
+#[test]
+fn a_schema_1_database_is_migrated_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tag, serials);
+    {
+        let emu = start_in(dir.path());
+        let c = Client::new(&emu);
+        tag = c.create_root("migrated", "Migrated Root");
+        let csr = rcgen_csr("migrated.internal");
+        serials = (0..3)
+            .map(|_| {
+                c.call(&SignEndCsr::new(&tag, &csr).unwrap())
+                    .unwrap()
+                    .serial_no
+                    .unwrap()
+            })
+            .collect::<Vec<_>>();
+        c.call(&RevokeEndCert::new(&tag, &serials[1]).unwrap())
+            .unwrap();
+    }
+    // Back to schema 1: certificates and revocations as rowid tables.
+    {
+        let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+        db.execute_batch(
+            "CREATE TABLE c1 (ca_tag TEXT NOT NULL, seq INTEGER NOT NULL, serial_no TEXT NOT NULL,
+                common_name TEXT NOT NULL, not_before INTEGER NOT NULL, not_after INTEGER NOT NULL,
+                public_key_algorithm TEXT NOT NULL, signature_algorithm TEXT NOT NULL,
+                is_ca INTEGER NOT NULL, ocsp_url TEXT, cert_pem TEXT NOT NULL,
+                PRIMARY KEY (ca_tag, seq));
+             INSERT INTO c1 SELECT * FROM certificates;
+             DROP TABLE certificates;
+             ALTER TABLE c1 RENAME TO certificates;
+             CREATE TABLE r1 (ca_tag TEXT NOT NULL, serial_no TEXT NOT NULL,
+                revoked_at INTEGER NOT NULL, in_crl INTEGER NOT NULL,
+                PRIMARY KEY (ca_tag, serial_no));
+             INSERT INTO r1 SELECT * FROM revocations;
+             DROP TABLE revocations;
+             ALTER TABLE r1 RENAME TO revocations;
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+    }
+    let emu = start_in(dir.path());
+    let c = Client::new(&emu);
+    for s in &serials {
+        c.call(&GetEndCert::new(&tag, s).unwrap()).unwrap();
+    }
+    assert_eq!(crl_serials(&c, &tag), BTreeSet::from([serials[1].clone()]));
+    drop(emu);
+    let db = rusqlite::Connection::open(dir.path().join("state.db")).unwrap();
+    let version: i64 = db
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let sql: String = db
+        .query_row(
+            "SELECT sql FROM sqlite_schema WHERE name = 'certificates'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(sql.contains("WITHOUT ROWID"), "{sql}");
 }
