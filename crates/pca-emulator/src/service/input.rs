@@ -264,15 +264,26 @@ pub(super) fn parse_period(
 }
 
 pub(super) fn parse_key_type(text: Option<String>) -> Result<Option<KeyType>, ServiceError> {
-    text.map(|t| {
-        t.parse::<KeyType>().map_err(|_| {
-            ServiceError::new(
-                ServiceCode::InvalidX509KeyType,
-                format!("keyType {t:?}: expected RSA2048, RSA4096, EC256 or EC521"),
-            )
+    let kt = text
+        .map(|t| {
+            t.parse::<KeyType>().map_err(|_| {
+                ServiceError::new(
+                    ServiceCode::InvalidX509KeyType,
+                    format!("keyType {t:?}: expected RSA2048, RSA4096, EC256 or EC521"),
+                )
+            })
         })
-    })
-    .transpose()
+        .transpose()?;
+    // Without the `ec521` feature there is no P-521 signer: refuse the request as bad input
+    // (a 4xx the caller can act on) instead of failing inside key generation.
+    if !cfg!(feature = "ec521") && kt == Some(KeyType::Ec521) {
+        return err(
+            ServiceCode::InvalidX509KeyType,
+            "keyType EC521 needs the emulator built with its `ec521` feature \
+             (pca: cargo install --path crates/pca-cli --features ec521)",
+        );
+    }
+    Ok(kt)
 }
 
 pub(super) fn csr_der(body: &Body) -> Result<Vec<u8>, ServiceError> {
@@ -303,4 +314,25 @@ pub(super) fn parse_csr(der: &[u8]) -> Result<pki::ParsedCsr, ServiceError> {
 
 pub(super) fn pki_err(e: pki::PkiError) -> ServiceError {
     ServiceError::new(ServiceCode::FailCore, e.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ec521_is_accepted_exactly_when_the_feature_is_built() {
+        let got = parse_key_type(Some("EC521".to_owned()));
+        if cfg!(feature = "ec521") {
+            assert_eq!(got.ok().flatten(), Some(KeyType::Ec521));
+        } else {
+            let e = got.expect_err("refused without the feature");
+            assert_eq!(e.code, ServiceCode::InvalidX509KeyType);
+            assert!(e.msg.contains("ec521"), "{}", e.msg);
+        }
+        assert_eq!(
+            parse_key_type(Some("EC256".to_owned())).ok().flatten(),
+            Some(KeyType::Ec256)
+        );
+    }
 }
