@@ -291,10 +291,13 @@ impl fmt::Display for TransportError {
             return f.write_str("; the request was not sent");
         }
         if self.issuing {
-            let check = if self.operation == "Create CA" {
-                "list the CAs (Get CA List)"
-            } else {
-                "list the CA's certificates (Get End Cert List)"
+            let check = match self.operation {
+                "Create CA" => "list the CAs (Get CA List)",
+                "Sign End CSR" | "Sign Sub CSR" => {
+                    "look for it with the client's `recover` (`pca` does so itself), which reads \
+                     the CA's certificates (Get End Cert List),"
+                }
+                _ => "list the CA's certificates (Get End Cert List)",
             };
             write!(
                 f,
