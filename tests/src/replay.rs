@@ -348,6 +348,26 @@ fn read_request(reader: &mut BufReader<TcpStream>, connection: usize) -> Option<
     })
 }
 
+/// The gateway's refusal of a timestamp too far from its clock: 401, errorCode 200, with the
+/// server's `Date` (from which a client learns its offset).
+pub fn clock_skew_refusal() -> RecordedResponse {
+    RecordedResponse {
+        status: 401,
+        headers: [
+            ("content-type".to_owned(), "application/json".to_owned()),
+            (
+                "date".to_owned(),
+                httpdate::fmt_http_date(SystemTime::now()),
+            ),
+        ]
+        .into(),
+        body: Some(serde_json::json!({
+            "error": {"errorCode": "200", "message": "Authentication Failed"}
+        })),
+        body_text: None,
+    }
+}
+
 /// The bytes of an HTTP/1.1 answer with a `content-length`.
 pub fn response_bytes(r: &RecordedResponse) -> Vec<u8> {
     let body = r.body_bytes();

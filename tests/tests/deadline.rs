@@ -8,7 +8,7 @@ use std::time::{Duration, Instant, SystemTime};
 use pca_core::operations::{GetCa, SignSubCsr};
 use pca_core::{Endpoint, Operation, RetryPolicy};
 use pca_tests::RecordedResponse;
-use pca_tests::replay::{FromRecorded, Reply, TestServer, credentials};
+use pca_tests::replay::{FromRecorded, Reply, TestServer, clock_skew_refusal, credentials};
 
 #[derive(Debug, Clone, Copy)]
 enum Via {
@@ -182,23 +182,7 @@ fn a_failure_after_a_skew_re_sign_keeps_the_measured_offset() {
         ..Setup::default()
     };
     for via in BOTH {
-        let server = TestServer::start(|_, _| {
-            Reply::Respond(RecordedResponse {
-                status: 401,
-                headers: [
-                    ("content-type".to_owned(), "application/json".to_owned()),
-                    (
-                        "date".to_owned(),
-                        httpdate::fmt_http_date(SystemTime::now()),
-                    ),
-                ]
-                .into(),
-                body: Some(serde_json::json!({
-                    "error": {"errorCode": "200", "message": "Authentication Failed"}
-                })),
-                body_text: None,
-            })
-        });
+        let server = TestServer::start(|_, _| Reply::Respond(clock_skew_refusal()));
         let (e, _) = fail(via, server.endpoint(), &setup, &read_op());
         assert_eq!(server.request_count(), 2, "{via:?}: re-signed once");
         let skew = e.clock_skew().unwrap_or_else(|| panic!("{via:?}: {e:?}"));

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use pca_core::operations::{GetCa, SignSubCsr};
 use pca_core::{Endpoint, Operation, RetryPolicy};
-use pca_tests::replay::{FromRecorded, Received, Reply, TestServer, credentials};
+use pca_tests::replay::{
+    FromRecorded, Received, Reply, TestServer, clock_skew_refusal, credentials,
+};
 use pca_tests::{Exchange, RecordedResponse};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -399,21 +401,7 @@ fn invalid_json() {
 fn skew_checking_gateway(success: Exchange) -> TestServer {
     TestServer::start(move |req, _| match req.check_signature() {
         Ok(()) => Reply::Respond(success.response.clone()),
-        Err(_) => Reply::Respond(RecordedResponse {
-            status: 401,
-            headers: [
-                ("content-type".to_owned(), "application/json".to_owned()),
-                (
-                    "date".to_owned(),
-                    httpdate::fmt_http_date(SystemTime::now()),
-                ),
-            ]
-            .into(),
-            body: Some(serde_json::json!({
-                "error": {"errorCode": "200", "message": "Authentication Failed"}
-            })),
-            body_text: None,
-        }),
+        Err(_) => Reply::Respond(clock_skew_refusal()),
     })
 }
 
