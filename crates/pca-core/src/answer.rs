@@ -13,8 +13,8 @@
 //! - its validity lies within `now` and `now` + the period asked for, with
 //!   [`VALIDITY_TOLERANCE`] either side (clock skew, and the backdating CAs do).
 //!
-//! Signatures are verified with `x509-parser`'s `verify` feature, which uses `ring`, the crypto
-//! provider the clients' TLS already uses. `ring` cannot verify ECDSA over P-521: a link whose
+//! Signatures are verified with `rustls-webpki`'s algorithms on `ring`, the crypto provider the
+//! clients' TLS already uses. `ring` cannot verify ECDSA over P-521: a link whose
 //! issuer key is a P-521 key has its names checked but not its signature. Any other signature
 //! algorithm that cannot be verified is a mismatch.
 //!
@@ -213,21 +213,22 @@ impl fmt::Display for Mismatch {
 }
 
 #[cfg(feature = "x509")]
-pub(crate) use checks::{Expected, check_signed, csr_public_key, same_public_key};
+pub(crate) use checks::{Expected, check_signed, csr_public_key};
 
 #[cfg(feature = "x509")]
 mod checks {
-    use x509_parser::asn1_rs::{Any, Class, Tag};
-    use x509_parser::certification_request::X509CertificationRequest;
-    use x509_parser::error::X509Error;
-    use x509_parser::prelude::{FromDer, X509Certificate};
-    use x509_parser::public_key::PublicKey;
-    use x509_parser::x509::SubjectPublicKeyInfo;
+    use x509_cert::der::asn1::{AnyRef, ObjectIdentifier};
+    use x509_cert::der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
+    use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
     use super::{AnswerMismatch, Mismatch, VALIDITY_TOLERANCE};
     use crate::model::{PrivateKeyPem, SignedCertificate};
     use crate::pem_text::{decode_body, find_blocks};
     use crate::signing::Timestamp;
+    use crate::x509::{
+        Cert, EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP521R1, Verified, csr_from_der, name_to_string,
+        same_key,
+    };
 
     /// What a signing request asked for.
     pub(crate) struct Expected<'a> {
@@ -252,55 +253,38 @@ mod checks {
         decode_body(block.text).ok_or_else(|| format!("the {label} PEM block is not Base64"))
     }
 
-    /// The public key of a PEM CSR (its DER `SubjectPublicKeyInfo`).
-    pub(crate) fn csr_public_key(csr_pem: &str) -> Result<Vec<u8>, String> {
+    /// The public key of a PEM CSR.
+    pub(crate) fn csr_public_key(csr_pem: &str) -> Result<SubjectPublicKeyInfoOwned, String> {
         let der = der_of(csr_pem, "CERTIFICATE REQUEST")?;
-        let (_, csr) = X509CertificationRequest::from_der(&der).map_err(|e| e.to_string())?;
-        Ok(csr.certification_request_info.subject_pki.raw.to_vec())
+        Ok(csr_from_der(&der)?.info.public_key)
     }
 
-    /// `true` when the DER `SubjectPublicKeyInfo` `spki` holds the same key as `key`: same
-    /// algorithm and the same key bits (parameter encodings may differ).
-    pub(crate) fn same_public_key(spki: &[u8], key: &SubjectPublicKeyInfo<'_>) -> bool {
-        match SubjectPublicKeyInfo::from_der(spki) {
-            Ok((_, other)) => {
-                other.algorithm.algorithm == key.algorithm.algorithm
-                    && other.subject_public_key.data == key.subject_public_key.data
-            }
-            Err(_) => false,
-        }
-    }
-
-    fn parse_cert<'a>(der: &'a [u8], what: &str) -> Result<X509Certificate<'a>, Mismatch> {
-        X509Certificate::from_der(der)
-            .map(|(_, c)| c)
-            .map_err(|e| Mismatch::Unreadable {
-                what: what.to_owned(),
-                reason: e.to_string(),
-            })
+    fn parse_cert<'a>(der: &'a [u8], what: &str) -> Result<Cert<'a>, Mismatch> {
+        Cert::from_der(der).map_err(|reason| Mismatch::Unreadable {
+            what: what.to_owned(),
+            reason,
+        })
     }
 
     fn chain_name(i: usize) -> String {
         format!("chain certificate {}", i + 1)
     }
 
-    /// The curve ring cannot verify: ECDSA P-521 (secp521r1).
-    const P521: &str = "1.3.132.0.35";
-
     fn verify(
-        cert: &X509Certificate<'_>,
-        issuer: &SubjectPublicKeyInfo<'_>,
+        cert: &Cert<'_>,
+        issuer: &SubjectPublicKeyInfoOwned,
         what: &str,
     ) -> Result<(), Mismatch> {
-        match cert.verify_signature(Some(issuer)) {
-            Ok(()) => Ok(()),
-            Err(X509Error::SignatureUnsupportedAlgorithm) => {
-                let p521 = issuer
-                    .algorithm
-                    .parameters
-                    .as_ref()
-                    .and_then(|p| p.as_oid().ok())
-                    .is_some_and(|oid| oid.to_id_string() == P521);
+        match cert.verify_signed_by(issuer) {
+            Verified::Good => Ok(()),
+            Verified::Unsupported => {
+                let p521 = issuer.algorithm.oid == EC_PUBLIC_KEY
+                    && issuer
+                        .algorithm
+                        .parameters
+                        .as_ref()
+                        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+                        == Some(SECP521R1);
                 if p521 {
                     // Documented: names only for P-521 issuers (ring has no P-521).
                     Ok(())
@@ -310,7 +294,7 @@ mod checks {
                     })
                 }
             }
-            Err(_) => Err(Mismatch::Signature {
+            Verified::Bad => Err(Mismatch::Signature {
                 what: what.to_owned(),
             }),
         }
@@ -338,13 +322,13 @@ mod checks {
             })
         })?;
         let cert = parse_cert(&cert_der, "the certificate").map_err(fail)?;
-        *serial.borrow_mut() = Some(cert.raw_serial_as_string());
+        *serial.borrow_mut() = Some(cert.serial());
         check_parsed(expected, &cert, &signed.ca_chain, now).map_err(fail)
     }
 
     fn check_parsed(
         expected: &Expected<'_>,
-        cert: &X509Certificate<'_>,
+        cert: &Cert<'_>,
         chain: &[String],
         now: Timestamp,
     ) -> Result<(), Mismatch> {
@@ -353,7 +337,7 @@ mod checks {
                 what: "the CSR".to_owned(),
                 reason,
             })?;
-            if !same_public_key(&spki, cert.public_key()) {
+            if !same_key(&spki, cert.public_key()) {
                 return Err(Mismatch::PublicKey);
             }
         }
@@ -368,7 +352,7 @@ mod checks {
         check_validity(cert, expected.period_days, now)
     }
 
-    fn check_chain(cert: &X509Certificate<'_>, chain: &[String]) -> Result<(), Mismatch> {
+    fn check_chain(cert: &Cert<'_>, chain: &[String]) -> Result<(), Mismatch> {
         let ders = chain
             .iter()
             .enumerate()
@@ -390,34 +374,34 @@ mod checks {
         let mut child = cert;
         let mut child_name = "the certificate".to_owned();
         for (i, issuer) in certs.iter().enumerate() {
-            if child.issuer().as_raw() != issuer.subject().as_raw() {
+            if child.issuer() != issuer.subject() {
                 return Err(Mismatch::IssuerName {
                     what: child_name,
-                    issuer: child.issuer().to_string(),
-                    expected: issuer.subject().to_string(),
+                    issuer: name_to_string(child.issuer()),
+                    expected: name_to_string(issuer.subject()),
                 });
             }
             verify(child, issuer.public_key(), &child_name)?;
             child = issuer;
             child_name = chain_name(i);
         }
-        if last.subject().as_raw() != last.issuer().as_raw() {
+        if !last.self_issued() {
             return Err(Mismatch::NoRoot {
-                last_subject: last.subject().to_string(),
+                last_subject: name_to_string(last.subject()),
             });
         }
         verify(last, last.public_key(), &chain_name(certs.len() - 1))
     }
 
     fn check_validity(
-        cert: &X509Certificate<'_>,
+        cert: &Cert<'_>,
         period_days: Option<u16>,
         now: Timestamp,
     ) -> Result<(), Mismatch> {
         let tolerance = i64::try_from(VALIDITY_TOLERANCE.as_secs()).unwrap_or(i64::MAX);
         let now = i64::try_from(now.as_unix_millis() / 1000).unwrap_or(i64::MAX);
-        let not_before = cert.validity().not_before.timestamp();
-        let not_after = cert.validity().not_after.timestamp();
+        let not_before = cert.not_before();
+        let not_after = cert.not_after();
         let nb_range = (now.saturating_sub(tolerance), now.saturating_add(tolerance));
         if not_before < nb_range.0 || not_before > nb_range.1 {
             return Err(Mismatch::NotBefore {
@@ -448,54 +432,56 @@ mod checks {
         Bits(Vec<u8>),
     }
 
-    const RSA: &str = "1.2.840.113549.1.1.1";
-    const EC: &str = "1.2.840.10045.2.1";
-
     fn strip(int: &[u8]) -> Vec<u8> {
         let start = int.iter().position(|&b| b != 0).unwrap_or(int.len());
         int[start..].to_vec()
     }
 
-    /// The DER elements inside `data`.
-    fn items(data: &[u8]) -> Result<Vec<Any<'_>>, String> {
-        let mut rest = data;
+    /// The DER elements of the SEQUENCE `der`.
+    fn sequence(der: &[u8]) -> Result<Vec<AnyRef<'_>>, String> {
+        let any = AnyRef::from_der(der).map_err(|e| e.to_string())?;
+        if any.tag() != Tag::Sequence {
+            return Err("not a DER SEQUENCE".to_owned());
+        }
+        sequence_items(any.value())
+    }
+
+    /// The DER elements one after the other in `content`.
+    fn sequence_items(content: &[u8]) -> Result<Vec<AnyRef<'_>>, String> {
+        let mut reader = SliceReader::new(content).map_err(|e| e.to_string())?;
         let mut out = Vec::new();
-        while !rest.is_empty() {
-            let (r, any) = Any::from_der(rest).map_err(|e| e.to_string())?;
-            out.push(any);
-            rest = r;
+        while !reader.is_finished() {
+            out.push(AnyRef::decode(&mut reader).map_err(|e| e.to_string())?);
         }
         Ok(out)
     }
 
-    fn sequence(der: &[u8]) -> Result<Vec<Any<'_>>, String> {
-        let (_, any) = Any::from_der(der).map_err(|e| e.to_string())?;
-        if any.tag() != Tag::Sequence {
-            return Err("not a DER SEQUENCE".to_owned());
+    fn integer_pair<'a>(parts: &[AnyRef<'a>], at: usize) -> Option<(&'a [u8], &'a [u8])> {
+        match (parts.get(at), parts.get(at + 1)) {
+            (Some(n), Some(e)) if n.tag() == Tag::Integer && e.tag() == Tag::Integer => {
+                Some((n.value(), e.value()))
+            }
+            _ => None,
         }
-        items(any.data)
     }
 
     /// RSAPrivateKey (PKCS #1): version, modulus, publicExponent, …
     fn rsa_public(der: &[u8]) -> Result<KeyPublic, String> {
         let parts = sequence(der)?;
-        match (parts.get(1), parts.get(2)) {
-            (Some(n), Some(e)) if n.tag() == Tag::Integer && e.tag() == Tag::Integer => {
-                Ok(KeyPublic::Rsa(strip(n.data), strip(e.data)))
-            }
-            _ => Err("not an RSA private key".to_owned()),
-        }
+        integer_pair(&parts, 1)
+            .map(|(n, e)| KeyPublic::Rsa(strip(n), strip(e)))
+            .ok_or_else(|| "not an RSA private key".to_owned())
     }
 
     /// The `[1] publicKey BIT STRING` of an ECPrivateKey (SEC 1) or a PKCS #8 v2 key.
-    fn tagged_public_bits(parts: &[Any<'_>]) -> Option<Vec<u8>> {
-        let tagged = parts
-            .iter()
-            .find(|p| p.class() == Class::ContextSpecific && p.tag() == Tag(1))?;
+    fn tagged_public_bits(parts: &[AnyRef<'_>]) -> Option<Vec<u8>> {
+        let tagged = parts.iter().find(
+            |p| matches!(p.tag(), Tag::ContextSpecific { number, .. } if number == TagNumber::N1),
+        )?;
         // Explicit ([1] around a BIT STRING) in SEC 1; implicit in PKCS #8 v2.
-        let bits = match Any::from_der(tagged.data) {
-            Ok((rest, inner)) if rest.is_empty() && inner.tag() == Tag::BitString => inner.data,
-            _ => tagged.data,
+        let bits = match AnyRef::from_der(tagged.value()) {
+            Ok(inner) if inner.tag() == Tag::BitString => inner.value(),
+            _ => tagged.value(),
         };
         // The first byte of a BIT STRING is the count of unused bits.
         bits.split_first().map(|(_, b)| b.to_vec())
@@ -513,25 +499,29 @@ mod checks {
         let algorithm = parts
             .get(1)
             .filter(|a| a.tag() == Tag::Sequence)
-            .and_then(|a| items(a.data).ok())
-            .and_then(|a| a.first().and_then(|o| o.clone().oid().ok()))
-            .map(|o| o.to_id_string())
+            .and_then(|a| sequence_items(a.value()).ok())
+            .and_then(|a| {
+                a.first()
+                    .and_then(|o| o.decode_as::<ObjectIdentifier>().ok())
+            })
             .ok_or("not a PKCS #8 private key")?;
         let inner = parts
             .get(2)
             .filter(|p| p.tag() == Tag::OctetString)
             .ok_or("not a PKCS #8 private key")?;
-        match algorithm.as_str() {
-            RSA => rsa_public(inner.data),
-            EC => ec_public(inner.data),
-            _ => tagged_public_bits(&parts)
+        if algorithm == RSA_ENCRYPTION {
+            rsa_public(inner.value())
+        } else if algorithm == EC_PUBLIC_KEY {
+            ec_public(inner.value())
+        } else {
+            tagged_public_bits(&parts)
                 .map(KeyPublic::Bits)
-                .ok_or_else(|| format!("a {algorithm} key without its public key")),
+                .ok_or_else(|| format!("a {algorithm} key without its public key"))
         }
     }
 
     /// `Ok` when the PEM private key `pem` is the key of `spki`; else why not.
-    fn private_key_matches(pem: &str, spki: &SubjectPublicKeyInfo<'_>) -> Result<(), String> {
+    fn private_key_matches(pem: &str, spki: &SubjectPublicKeyInfoOwned) -> Result<(), String> {
         let (blocks, _) = find_blocks(pem);
         let block = blocks
             .iter()
@@ -544,12 +534,19 @@ mod checks {
             "EC PRIVATE KEY" => ec_public(&der)?,
             other => return Err(format!("a {other} block cannot be read")),
         };
-        let same = match (public, spki.parsed()) {
-            (KeyPublic::Rsa(n, e), Ok(PublicKey::RSA(rsa))) => {
-                n == strip(rsa.modulus) && e == strip(rsa.exponent)
+        let key_bits = spki.subject_public_key.raw_bytes();
+        let same = match public {
+            KeyPublic::Rsa(n, e) if spki.algorithm.oid == RSA_ENCRYPTION => {
+                // RSAPublicKey: modulus, publicExponent.
+                sequence(key_bits)
+                    .ok()
+                    .and_then(|parts| {
+                        integer_pair(&parts, 0).map(|(kn, ke)| n == strip(kn) && e == strip(ke))
+                    })
+                    .unwrap_or(false)
             }
-            (KeyPublic::Bits(bits), _) => bits.as_slice() == &*spki.subject_public_key.data,
-            _ => false,
+            KeyPublic::Rsa(..) => false,
+            KeyPublic::Bits(bits) => bits.as_slice() == key_bits,
         };
         if same {
             Ok(())

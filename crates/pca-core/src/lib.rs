@@ -30,8 +30,8 @@
 //!
 //! Features: `x509` (default) checks the DER of CSR and certificate inputs and gives an X.509
 //! view of returned certificates ([`CertificateInfo`]), and brings the answer checks and the
-//! recovery search (signatures verified with `ring` through `x509-parser`); without it only PEM
-//! framing is checked and answers are not checked.
+//! recovery search (certificates read with `x509-cert`, signatures verified with `ring` through
+//! `rustls-webpki`); without it only PEM framing is checked and answers are not checked.
 //!
 //! Dependencies are kept few: without default features this crate builds 32 crates (itself
 //! included), all of them small and widely used (serde, http, RustCrypto's hmac/sha2, pem).

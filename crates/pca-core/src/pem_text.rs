@@ -4,7 +4,7 @@
 //!
 //! CSRs may come with CRLF line ends, surrounding whitespace and the older
 //! `NEW CERTIFICATE REQUEST` label; they are sent as `CERTIFICATE REQUEST`. With the `x509`
-//! feature the DER inside each block is parsed with `x509-parser`; without it only the PEM
+//! feature the DER inside each block is parsed with `x509-cert`; without it only the PEM
 //! framing and the Base64 are checked.
 
 use crate::error::InvalidInput;
@@ -250,34 +250,22 @@ enum DerKind {
 
 #[cfg(feature = "x509")]
 fn check_der(field: &'static str, kind: DerKind, der: &[u8]) -> Result<(), InvalidInput> {
-    use x509_parser::prelude::FromDer;
+    // Bytes after the structure are an error of `from_der`.
     let (expected, result) = match kind {
         DerKind::Csr => (
             "PKCS#10 certificate request",
-            x509_parser::certification_request::X509CertificationRequest::from_der(der)
-                .map(|(rest, _)| rest.len())
-                .map_err(|e| e.to_string()),
+            crate::x509::csr_from_der(der).map(drop),
         ),
         DerKind::Certificate => (
             "X.509 certificate",
-            x509_parser::certificate::X509Certificate::from_der(der)
-                .map(|(rest, _)| rest.len())
-                .map_err(|e| e.to_string()),
+            crate::x509::Cert::from_der(der).map(drop),
         ),
     };
-    match result {
-        Ok(0) => Ok(()),
-        Ok(n) => Err(InvalidInput::Der {
-            field,
-            expected,
-            reason: format!("{n} bytes after the end of the structure"),
-        }),
-        Err(reason) => Err(InvalidInput::Der {
-            field,
-            expected,
-            reason,
-        }),
-    }
+    result.map_err(|reason| InvalidInput::Der {
+        field,
+        expected,
+        reason,
+    })
 }
 
 #[cfg(not(feature = "x509"))]

@@ -29,9 +29,9 @@
 
 use std::collections::VecDeque;
 
-use x509_parser::prelude::{FromDer, X509Certificate};
+use x509_cert::spki::SubjectPublicKeyInfoOwned;
 
-use crate::answer::{AnswerMismatch, VALIDITY_TOLERANCE, csr_public_key, same_public_key};
+use crate::answer::{AnswerMismatch, VALIDITY_TOLERANCE, csr_public_key};
 use crate::error::InvalidInput;
 use crate::model::{EndCertList, EndCertificate, SignedCertificate};
 use crate::operation::Operation;
@@ -47,8 +47,8 @@ pub const MAX_CERTIFICATES: usize = 32;
 /// The signing call being recovered.
 #[derive(Debug, Clone)]
 enum Target {
-    Sub(SignSubCsr, Vec<u8>),
-    End(SignEndCsr, Vec<u8>),
+    Sub(SignSubCsr, SubjectPublicKeyInfoOwned),
+    End(SignEndCsr, SubjectPublicKeyInfoOwned),
     Issue(IssueEndCert),
 }
 
@@ -302,31 +302,28 @@ impl Recovery {
             return;
         };
         let Ok(der) = pem_der(pem) else { return };
-        let Ok((_, x509)) = X509Certificate::from_der(&der) else {
+        let Ok(x509) = crate::x509::Cert::from_der(&der) else {
             return;
         };
         let tolerance = i64::try_from(VALIDITY_TOLERANCE.as_secs()).unwrap_or(i64::MAX);
         let sent = i64::try_from(self.sent_at.as_unix_millis() / 1000).unwrap_or(i64::MAX);
-        if x509.validity().not_before.timestamp() < sent.saturating_sub(tolerance) {
+        if x509.not_before() < sent.saturating_sub(tolerance) {
             return;
         }
         let serial = cert.serial_no.clone().unwrap_or(serial);
-        let (spki, check): (&[u8], &dyn Fn(&SignedCertificate) -> _) = match &self.target {
-            Target::Issue(op) => {
-                let cn = x509
-                    .subject()
-                    .iter_common_name()
-                    .next()
-                    .and_then(|c| c.as_str().ok());
-                if cn == Some(op.x509_parameters().common_name_value()) {
-                    self.candidates.push(serial);
+        let (spki, check): (&SubjectPublicKeyInfoOwned, &dyn Fn(&SignedCertificate) -> _) =
+            match &self.target {
+                Target::Issue(op) => {
+                    let cn = x509.common_names().next();
+                    if cn.as_deref() == Some(op.x509_parameters().common_name_value()) {
+                        self.candidates.push(serial);
+                    }
+                    return;
                 }
-                return;
-            }
-            Target::Sub(op, spki) => (spki, &|s| op.check_answer(s, self.sent_at)),
-            Target::End(op, spki) => (spki, &|s| op.check_answer(s, self.sent_at)),
-        };
-        if !same_public_key(spki, x509.public_key()) {
+                Target::Sub(op, spki) => (spki, &|s| op.check_answer(s, self.sent_at)),
+                Target::End(op, spki) => (spki, &|s| op.check_answer(s, self.sent_at)),
+            };
+        if !crate::x509::same_key(spki, x509.public_key()) {
             return;
         }
         let certificate = crate::pem_text::tidy(pem.to_owned());
@@ -369,7 +366,7 @@ fn interleave(tail_list: &[String], head_list: &[String]) -> VecDeque<String> {
     }
 }
 
-fn spki(csr_pem: &str) -> Result<Vec<u8>, InvalidInput> {
+fn spki(csr_pem: &str) -> Result<SubjectPublicKeyInfoOwned, InvalidInput> {
     csr_public_key(csr_pem).map_err(|reason| InvalidInput::Der {
         field: "csrPem",
         expected: "PKCS#10 certificate request",

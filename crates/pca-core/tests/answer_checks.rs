@@ -368,12 +368,17 @@ fn issue_op() -> IssueEndCert {
 
 /// The ECPrivateKey (SEC 1) inside a PKCS #8 EC key, as an `EC PRIVATE KEY` PEM.
 fn sec1_pem(key: &KeyPair) -> String {
-    use x509_parser::der_parser::der::parse_der;
+    use der::asn1::AnyRef;
+    use der::{Decode, SliceReader};
     let pkcs8 = key.serialize_der();
-    let (_, info) = parse_der(&pkcs8).unwrap();
-    let items = info.as_sequence().unwrap();
-    let inner = items[2].as_slice().unwrap();
-    pca_core::__private::pem_text::encode("EC PRIVATE KEY", inner)
+    let info = AnyRef::from_der(&pkcs8).unwrap();
+    // PrivateKeyInfo: version, algorithm, privateKey OCTET STRING.
+    let mut items = SliceReader::new(info.value()).unwrap();
+    let inner = (0..3)
+        .map(|_| AnyRef::decode(&mut items).unwrap())
+        .last()
+        .unwrap();
+    pca_core::__private::pem_text::encode("EC PRIVATE KEY", inner.value())
 }
 
 #[test]

@@ -339,9 +339,10 @@ impl<'a, O: Operation> Call<'a, O> {
 }
 
 /// A jitter for [`Call::finish_attempt`]: a number in `[0, 1)` from the thread's random
-/// source.
+/// source (`fastrand`: jitter spreads retries, it need not be unpredictable, and a
+/// cryptographic generator would add a dozen crates to every client build).
 pub fn jitter() -> f64 {
-    rand::random::<f64>()
+    fastrand::f64()
 }
 
 #[cfg(test)]
