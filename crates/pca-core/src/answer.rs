@@ -217,17 +217,15 @@ pub(crate) use checks::{Expected, check_signed, csr_public_key};
 
 #[cfg(feature = "x509")]
 mod checks {
-    use x509_cert::der::asn1::{AnyRef, ObjectIdentifier};
-    use x509_cert::der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
-    use x509_cert::spki::SubjectPublicKeyInfoOwned;
+    use der::asn1::{AnyRef, ObjectIdentifier};
+    use der::{Decode, Reader, SliceReader, Tag, TagNumber, Tagged};
 
     use super::{AnswerMismatch, Mismatch, VALIDITY_TOLERANCE};
     use crate::model::{PrivateKeyPem, SignedCertificate};
     use crate::pem_text::{decode_body, find_blocks};
     use crate::signing::Timestamp;
     use crate::x509::{
-        Cert, EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP521R1, Verified, csr_from_der, name_to_string,
-        same_key,
+        Cert, EC_PUBLIC_KEY, PublicKey, RSA_ENCRYPTION, Verified, csr_from_der, same_key,
     };
 
     /// What a signing request asked for.
@@ -254,9 +252,9 @@ mod checks {
     }
 
     /// The public key of a PEM CSR.
-    pub(crate) fn csr_public_key(csr_pem: &str) -> Result<SubjectPublicKeyInfoOwned, String> {
+    pub(crate) fn csr_public_key(csr_pem: &str) -> Result<PublicKey, String> {
         let der = der_of(csr_pem, "CERTIFICATE REQUEST")?;
-        Ok(csr_from_der(&der)?.info.public_key)
+        Ok(csr_from_der(&der)?.public_key)
     }
 
     fn parse_cert<'a>(der: &'a [u8], what: &str) -> Result<Cert<'a>, Mismatch> {
@@ -270,22 +268,11 @@ mod checks {
         format!("chain certificate {}", i + 1)
     }
 
-    fn verify(
-        cert: &Cert<'_>,
-        issuer: &SubjectPublicKeyInfoOwned,
-        what: &str,
-    ) -> Result<(), Mismatch> {
+    fn verify(cert: &Cert<'_>, issuer: &PublicKey, what: &str) -> Result<(), Mismatch> {
         match cert.verify_signed_by(issuer) {
             Verified::Good => Ok(()),
             Verified::Unsupported => {
-                let p521 = issuer.algorithm.oid == EC_PUBLIC_KEY
-                    && issuer
-                        .algorithm
-                        .parameters
-                        .as_ref()
-                        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
-                        == Some(SECP521R1);
-                if p521 {
+                if issuer.is_p521() {
                     // Documented: names only for P-521 issuers (ring has no P-521).
                     Ok(())
                 } else {
@@ -377,8 +364,8 @@ mod checks {
             if child.issuer() != issuer.subject() {
                 return Err(Mismatch::IssuerName {
                     what: child_name,
-                    issuer: name_to_string(child.issuer()),
-                    expected: name_to_string(issuer.subject()),
+                    issuer: child.issuer().to_string(),
+                    expected: issuer.subject().to_string(),
                 });
             }
             verify(child, issuer.public_key(), &child_name)?;
@@ -387,7 +374,7 @@ mod checks {
         }
         if !last.self_issued() {
             return Err(Mismatch::NoRoot {
-                last_subject: name_to_string(last.subject()),
+                last_subject: last.subject().to_string(),
             });
         }
         verify(last, last.public_key(), &chain_name(certs.len() - 1))
@@ -521,7 +508,7 @@ mod checks {
     }
 
     /// `Ok` when the PEM private key `pem` is the key of `spki`; else why not.
-    fn private_key_matches(pem: &str, spki: &SubjectPublicKeyInfoOwned) -> Result<(), String> {
+    fn private_key_matches(pem: &str, spki: &PublicKey) -> Result<(), String> {
         let (blocks, _) = find_blocks(pem);
         let block = blocks
             .iter()
@@ -534,9 +521,9 @@ mod checks {
             "EC PRIVATE KEY" => ec_public(&der)?,
             other => return Err(format!("a {other} block cannot be read")),
         };
-        let key_bits = spki.subject_public_key.raw_bytes();
+        let key_bits = spki.key.as_slice();
         let same = match public {
-            KeyPublic::Rsa(n, e) if spki.algorithm.oid == RSA_ENCRYPTION => {
+            KeyPublic::Rsa(n, e) if spki.oid == RSA_ENCRYPTION => {
                 // RSAPublicKey: modulus, publicExponent.
                 sequence(key_bits)
                     .ok()

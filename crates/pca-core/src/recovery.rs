@@ -29,8 +29,6 @@
 
 use std::collections::VecDeque;
 
-use x509_cert::spki::SubjectPublicKeyInfoOwned;
-
 use crate::answer::{AnswerMismatch, VALIDITY_TOLERANCE, csr_public_key};
 use crate::error::InvalidInput;
 use crate::model::{EndCertList, EndCertificate, SignedCertificate};
@@ -38,6 +36,7 @@ use crate::operation::Operation;
 use crate::operations::{GetEndCert, GetEndCertList, IssueEndCert, SignEndCsr, SignSubCsr};
 use crate::signing::Timestamp;
 use crate::types::CaTag;
+use crate::x509::PublicKey;
 
 /// Most pages of Get End Cert List one search reads.
 pub const MAX_PAGES: u32 = 2;
@@ -47,8 +46,8 @@ pub const MAX_CERTIFICATES: usize = 32;
 /// The signing call being recovered.
 #[derive(Debug, Clone)]
 enum Target {
-    Sub(SignSubCsr, SubjectPublicKeyInfoOwned),
-    End(SignEndCsr, SubjectPublicKeyInfoOwned),
+    Sub(SignSubCsr, PublicKey),
+    End(SignEndCsr, PublicKey),
     Issue(IssueEndCert),
 }
 
@@ -311,18 +310,17 @@ impl Recovery {
             return;
         }
         let serial = cert.serial_no.clone().unwrap_or(serial);
-        let (spki, check): (&SubjectPublicKeyInfoOwned, &dyn Fn(&SignedCertificate) -> _) =
-            match &self.target {
-                Target::Issue(op) => {
-                    let cn = x509.common_names().next();
-                    if cn.as_deref() == Some(op.x509_parameters().common_name_value()) {
-                        self.candidates.push(serial);
-                    }
-                    return;
+        let (spki, check): (&PublicKey, &dyn Fn(&SignedCertificate) -> _) = match &self.target {
+            Target::Issue(op) => {
+                let cn = x509.common_names().next();
+                if cn.as_deref() == Some(op.x509_parameters().common_name_value()) {
+                    self.candidates.push(serial);
                 }
-                Target::Sub(op, spki) => (spki, &|s| op.check_answer(s, self.sent_at)),
-                Target::End(op, spki) => (spki, &|s| op.check_answer(s, self.sent_at)),
-            };
+                return;
+            }
+            Target::Sub(op, spki) => (spki, &|s| op.check_answer(s, self.sent_at)),
+            Target::End(op, spki) => (spki, &|s| op.check_answer(s, self.sent_at)),
+        };
         if !crate::x509::same_key(spki, x509.public_key()) {
             return;
         }
@@ -366,7 +364,7 @@ fn interleave(tail_list: &[String], head_list: &[String]) -> VecDeque<String> {
     }
 }
 
-fn spki(csr_pem: &str) -> Result<SubjectPublicKeyInfoOwned, InvalidInput> {
+fn spki(csr_pem: &str) -> Result<PublicKey, InvalidInput> {
     csr_public_key(csr_pem).map_err(|reason| InvalidInput::Der {
         field: "csrPem",
         expected: "PKCS#10 certificate request",
