@@ -1,5 +1,6 @@
-//! `cargo xtask fuzz [SECONDS]`: every target of `fuzz/` (cargo-fuzz, on the nightly toolchain)
-//! for SECONDS each (default 60), one after the other on one core.
+//! `cargo xtask fuzz [SECONDS [TARGET...]]`: every target of `fuzz/` (cargo-fuzz, on the
+//! nightly toolchain), or the ones named, for SECONDS each (default 60), one after the other
+//! on one core.
 //!
 //! Before running, the corpora `fuzz/corpus/<target>/` get seeds written from
 //! `tests/fixtures` (the recorded exchanges: answers, requests and the PEM texts in them) and a
@@ -39,8 +40,9 @@ fn cargo_fuzz_installed() -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Runs every fuzz target for `seconds` each; `true` when none found anything.
-pub(crate) fn fuzz(seconds: u64, run: &crate::Run) -> bool {
+/// Runs every fuzz target (or only those in `only`, when it is not empty) for `seconds` each;
+/// `true` when none found anything.
+pub(crate) fn fuzz(seconds: u64, only: &[String], run: &crate::Run) -> bool {
     let root = root();
     if !cargo_fuzz_installed() && !run("cargo", &["install", "cargo-fuzz"], &[]) {
         eprintln!("xtask: cannot install cargo-fuzz");
@@ -62,6 +64,7 @@ pub(crate) fn fuzz(seconds: u64, run: &crate::Run) -> bool {
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
+            .filter(|l| only.is_empty() || only.iter().any(|o| o == l))
             .map(str::to_owned)
             .collect(),
         _ => {
@@ -69,6 +72,10 @@ pub(crate) fn fuzz(seconds: u64, run: &crate::Run) -> bool {
             return false;
         }
     };
+    if targets.is_empty() {
+        eprintln!("xtask: no fuzz target named {}", only.join(", "));
+        return false;
+    }
     // One build of every target first, so that each run's time is fuzzing.
     let fuzz_dir = root.join("fuzz");
     let fuzz_dir = fuzz_dir.to_string_lossy();
@@ -217,6 +224,17 @@ fn seed(root: &Path) -> Result<usize, String> {
         write("pem_text", &format!("fixture-{i:03}"), pem.as_bytes())?;
         if pem.contains("BEGIN CERTIFICATE-----") {
             write("x509_view", &format!("fixture-{i:03}"), pem.as_bytes())?;
+            let ders: Vec<Vec<u8>> = pem::parse_many(pem)
+                .unwrap_or_default()
+                .into_iter()
+                .map(pem::Pem::into_contents)
+                .collect();
+            for (j, der) in ders.iter().enumerate() {
+                write("x509_view", &format!("fixture-{i:03}-der-{j}"), der)?;
+                // The certificate as its own chain: a self-signed CA's answer.
+                let answer = answer_seed(der, der);
+                write("x509_view", &format!("fixture-{i:03}-answer-{j}"), &answer)?;
+            }
         }
     }
     for (name, text) in CONFIG_SEEDS {
@@ -226,6 +244,19 @@ fn seed(root: &Path) -> Result<usize, String> {
         write("metadata_credentials", name, text.as_bytes())?;
     }
     Ok(written)
+}
+
+/// An `x509_view` input that the target cuts into a certificate and a one-certificate chain
+/// (its first byte says where: `byte * rest / 256`).
+fn answer_seed(cert: &[u8], chain: &[u8]) -> Vec<u8> {
+    let mut rest = cert.to_vec();
+    rest.extend_from_slice(chain);
+    let cut = (0..=255u8)
+        .find(|b| usize::from(*b) * rest.len() / 256 >= cert.len())
+        .unwrap_or(255);
+    let mut seed = vec![cut];
+    seed.extend(rest);
+    seed
 }
 
 /// A recorded response in the `responses` target's input form.

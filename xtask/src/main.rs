@@ -9,8 +9,9 @@
 //!   Sign Sub CSR calls per second against the emulator).
 //! - `build-times [ROUNDS]`: clean debug build times of the crates next to the AWS SDK's Private
 //!   CA client (see `build_times.rs`); not part of CI, results in `BENCHMARKS.md`.
-//! - `fuzz [SECONDS]`: every fuzz target of `fuzz/` for SECONDS each (default 60) on the
-//!   nightly toolchain, seeded from `tests/fixtures` (see `fuzz.rs`); not part of CI.
+//! - `fuzz [SECONDS [TARGET...]]`: every fuzz target of `fuzz/` (or the ones named) for
+//!   SECONDS each (default 60) on the nightly toolchain, seeded from `tests/fixtures` (see
+//!   `fuzz.rs`); not part of CI.
 //! - `record`: re-records `tests/fixtures/<operation>/emulator.json` from the emulator.
 
 use std::process::{Command, ExitCode};
@@ -140,17 +141,20 @@ fn main() -> ExitCode {
                 }
             }
         }
-        "fuzz" => match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
-            None => fuzz::fuzz(60, &run),
-            Some(Ok(seconds)) if seconds > 0 => fuzz::fuzz(seconds, &run),
-            Some(_) => {
-                eprintln!("usage: cargo xtask fuzz [SECONDS]");
-                return ExitCode::from(2);
+        "fuzz" => {
+            let only: Vec<String> = std::env::args().skip(3).collect();
+            match std::env::args().nth(2).map(|s| s.parse::<u64>()) {
+                None => fuzz::fuzz(60, &only, &run),
+                Some(Ok(seconds)) if seconds > 0 => fuzz::fuzz(seconds, &only, &run),
+                Some(_) => {
+                    eprintln!("usage: cargo xtask fuzz [SECONDS [TARGET...]]");
+                    return ExitCode::from(2);
+                }
             }
-        },
+        }
         _ => {
             eprintln!(
-                "usage: cargo xtask <ci|api [--check]|bench|bench-transports|build-times [ROUNDS]|record|fuzz [SECONDS]>"
+                "usage: cargo xtask <ci|api [--check]|bench|bench-transports|build-times [ROUNDS]|record|fuzz [SECONDS [TARGET...]]>"
             );
             return ExitCode::from(2);
         }
