@@ -1,7 +1,8 @@
 //! One deadline per call, through both clients against loopback servers: the builder's
 //! `timeout` bounds the whole call, retries and waits included; a retry whose wait would pass
 //! it is not started; the error says the deadline passed and whether the request may have
-//! been sent; and a failure after a clock-skew re-sign keeps the measured offset.
+//! been sent; a server-role credential fetch from the metadata service is bounded by it too;
+//! and a failure after a clock-skew re-sign keeps the measured offset.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -196,5 +197,88 @@ fn a_failure_after_a_skew_re_sign_keeps_the_measured_offset() {
             text.contains("after re-signing for clock skew: the local clock is 3"),
             "{via:?}: {text}"
         );
+    }
+}
+
+/// Sends `op` through one client using server-role credentials from `metadata`, with the
+/// call's `timeout` and an optional shared `deadline`; returns its error.
+fn fail_with_server_role(
+    via: Via,
+    api: &TestServer,
+    metadata: &TestServer,
+    timeout: Duration,
+    deadline: Option<Instant>,
+) -> pca_blocking::Error {
+    macro_rules! build {
+        ($builder:expr) => {{
+            let builder = $builder
+                .endpoint(api.endpoint())
+                .server_role("pca-test-role")
+                .metadata_base_url(metadata.url())
+                .timeout(timeout);
+            match deadline {
+                Some(at) => builder.call_deadline(at),
+                None => builder,
+            }
+            .build()
+            .unwrap()
+        }};
+    }
+    let op = read_op();
+    let result = match via {
+        Via::Blocking => build!(pca_blocking::Client::builder()).send(&op),
+        Via::Async => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let client = build!(pca_async::Client::builder());
+            runtime.block_on(client.send(&op))
+        }
+    };
+    result.expect_err("the call must fail")
+}
+
+#[test]
+fn a_silent_metadata_service_ends_the_call_at_its_deadline_unsent() {
+    // The call has 300 ms, less than one metadata GET's own timeout: the GET is cut at the
+    // deadline, and the call ends there, with nothing sent to the API.
+    let timeout = Duration::from_millis(300);
+    assert!(timeout < pca_blocking::METADATA_TIMEOUT);
+    for via in BOTH {
+        let metadata = TestServer::start(|_, _| Reply::Stall(STALL));
+        let api = TestServer::start(|_, _| Reply::json(500, serde_json::json!({})));
+        let e = fail_with_server_role(via, &api, &metadata, timeout, None);
+        assert!(e.is_deadline_exceeded(), "{via:?}: {e:?}");
+        assert!(!e.may_have_been_sent(), "{via:?}");
+        let text = e.to_string();
+        assert!(
+            text.contains("the call's deadline passed after 300 ms")
+                && text.contains("fetching server-role credentials: ")
+                && text.ends_with("the request was not sent"),
+            "{via:?}: {text}"
+        );
+        assert_eq!(e.transport().unwrap().attempts(), 0, "{via:?}");
+        assert_eq!(api.connection_count(), 0, "{via:?}: the API was contacted");
+        assert_eq!(api.request_count(), 0, "{via:?}");
+    }
+}
+
+#[test]
+fn no_metadata_get_starts_once_the_deadline_has_passed() {
+    for via in BOTH {
+        let metadata = TestServer::start(|_, _| Reply::Stall(STALL));
+        let api = TestServer::start(|_, _| Reply::json(500, serde_json::json!({})));
+        let passed = Instant::now();
+        let e = fail_with_server_role(via, &api, &metadata, Duration::from_secs(10), Some(passed));
+        assert!(e.is_deadline_exceeded(), "{via:?}: {e:?}");
+        assert!(!e.may_have_been_sent(), "{via:?}");
+        assert!(
+            e.to_string()
+                .contains("before attempt 1, fetching server-role credentials"),
+            "{via:?}: {e}"
+        );
+        assert_eq!(metadata.connection_count(), 0, "{via:?}: a GET was started");
+        assert_eq!(api.connection_count(), 0, "{via:?}: the API was contacted");
     }
 }

@@ -91,7 +91,8 @@ impl Client {
         async move {
             loop {
                 let at = call.begin_attempt();
-                let request = call.sign(&*self.credentials(at).await?, now())?;
+                let credentials = self.credentials(&mut call, at).await?;
+                let request = call.sign(&credentials, now())?;
                 let result = self
                     .shared
                     .io()
@@ -109,16 +110,28 @@ impl Client {
         .await
     }
 
-    /// Credentials valid at `now`, fetching or refreshing server-role credentials if needed.
-    async fn credentials(&self, now: Timestamp) -> Result<Cow<'_, Credentials>, Error> {
+    /// Credentials valid at `at`, fetching or refreshing server-role credentials if needed,
+    /// each metadata `GET` within what is left of `call`'s deadline.
+    async fn credentials<O: Operation>(
+        &self,
+        call: &mut Call<'_, O>,
+        at: Timestamp,
+    ) -> Result<Cow<'_, Credentials>, Error> {
         let role = match self.shared.config().credentials() {
             CredentialSource::Fixed(c) => return Ok(Cow::Borrowed(c)),
             CredentialSource::ServerRole(role) => role,
         };
         let mut cached = self.shared.credential_cache().lock().await;
-        let mut refresh = role.refresh(&mut cached, now);
+        let mut refresh = role.refresh(&mut cached, at);
         while let Some(url) = refresh.next_url() {
-            refresh.fetched(self.shared.io().metadata.get_text(&url).await);
+            let timeout = call.metadata_timeout(now())?;
+            let answer = self.shared.io().metadata.get_text(&url, timeout).await;
+            if let Err(failure) = &answer {
+                if let Some(e) = call.metadata_failed(failure.timed_out, &failure.reason, now()) {
+                    return Err(e);
+                }
+            }
+            refresh.fetched(answer.map_err(|failure| failure.reason));
         }
         refresh.finish().map(Cow::Owned)
     }

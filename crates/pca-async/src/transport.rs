@@ -383,10 +383,28 @@ impl Service<http::Uri> for Connector {
 }
 
 /// The metadata service's client: plain HTTP, no proxy, no pooling, [`METADATA_TIMEOUT`] to
-/// connect and (with a little slack) for the whole of each `GET`.
+/// connect and the timeout given (at most [`METADATA_TIMEOUT`]) for the whole of each `GET`.
 #[derive(Debug)]
 pub(crate) struct Metadata {
     http: HyperClient<HttpConnector, Empty<Bytes>>,
+}
+
+/// Why a metadata `GET` has no answer.
+#[derive(Debug)]
+pub(crate) struct MetadataFailure {
+    /// Its timeout passed.
+    pub(crate) timed_out: bool,
+    /// What happened, for the error.
+    pub(crate) reason: String,
+}
+
+impl MetadataFailure {
+    fn other(reason: String) -> Self {
+        MetadataFailure {
+            timed_out: false,
+            reason,
+        }
+    }
 }
 
 impl Metadata {
@@ -399,9 +417,17 @@ impl Metadata {
         Metadata { http }
     }
 
-    /// The body of a successful answer to `GET url`, or why there is none.
-    pub(crate) async fn get_text(&self, url: &str) -> Result<String, String> {
-        let uri: http::Uri = url.parse().map_err(|e| format!("{url}: {e}"))?;
+    /// The body of a successful answer to `GET url`, all within `timeout` (at most
+    /// [`METADATA_TIMEOUT`]), or why there is none.
+    pub(crate) async fn get_text(
+        &self,
+        url: &str,
+        timeout: Duration,
+    ) -> Result<String, MetadataFailure> {
+        let timeout = timeout.min(METADATA_TIMEOUT);
+        let uri: http::Uri = url
+            .parse()
+            .map_err(|e| MetadataFailure::other(format!("{url}: {e}")))?;
         let call = async {
             let response = self.http.get(uri).await.map_err(|e| {
                 format!(
@@ -423,8 +449,12 @@ impl Metadata {
             }
             String::from_utf8(body.to_vec()).map_err(|e| e.to_string())
         };
-        tokio::time::timeout(METADATA_TIMEOUT + Duration::from_millis(100), call)
-            .await
-            .map_err(|_| format!("no answer within {} ms", METADATA_TIMEOUT.as_millis()))?
+        match tokio::time::timeout(timeout, call).await {
+            Ok(answer) => answer.map_err(MetadataFailure::other),
+            Err(_) => Err(MetadataFailure {
+                timed_out: true,
+                reason: format!("no answer within {} ms", timeout.as_millis()),
+            }),
+        }
     }
 }

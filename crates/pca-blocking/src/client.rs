@@ -88,7 +88,8 @@ impl Client {
         let _entered = span.enter();
         loop {
             let at = call.begin_attempt();
-            let request = call.sign(&*self.credentials(at)?, Instant::now())?;
+            let credentials = self.credentials(&mut call, at)?;
+            let request = call.sign(&credentials, Instant::now())?;
             let result = self
                 .shared
                 .io()
@@ -102,8 +103,13 @@ impl Client {
         }
     }
 
-    /// Credentials valid at `now`, fetching or refreshing server-role credentials if needed.
-    fn credentials(&self, now: Timestamp) -> Result<Cow<'_, Credentials>, Error> {
+    /// Credentials valid at `now`, fetching or refreshing server-role credentials if needed,
+    /// each metadata `GET` within what is left of `call`'s deadline.
+    fn credentials<O: Operation>(
+        &self,
+        call: &mut Call<'_, O>,
+        now: Timestamp,
+    ) -> Result<Cow<'_, Credentials>, Error> {
         let role = match self.shared.config().credentials() {
             CredentialSource::Fixed(c) => return Ok(Cow::Borrowed(c)),
             CredentialSource::ServerRole(role) => role,
@@ -115,7 +121,16 @@ impl Client {
             .unwrap_or_else(PoisonError::into_inner);
         let mut refresh = role.refresh(&mut cached, now);
         while let Some(url) = refresh.next_url() {
-            refresh.fetched(self.shared.io().metadata.get_text(&url));
+            let timeout = call.metadata_timeout(Instant::now())?;
+            let answer = self.shared.io().metadata.get_text(&url, timeout);
+            if let Err(failure) = &answer {
+                if let Some(e) =
+                    call.metadata_failed(failure.timed_out, &failure.reason, Instant::now())
+                {
+                    return Err(e);
+                }
+            }
+            refresh.fetched(answer.map_err(|failure| failure.reason));
         }
         refresh.finish().map(Cow::Owned)
     }

@@ -202,11 +202,37 @@ impl Resolver for InlineResolver {
     }
 }
 
-/// The metadata service's client: no proxy, no redirects, [`METADATA_TIMEOUT`] for the whole
-/// of each `GET`.
+/// The metadata service's client: no proxy, no redirects, the timeout given for the whole of
+/// each `GET` (at most [`METADATA_TIMEOUT`]).
 #[derive(Debug)]
 pub(crate) struct Metadata {
     agent: Agent,
+}
+
+/// Why a metadata `GET` has no answer.
+#[derive(Debug)]
+pub(crate) struct MetadataFailure {
+    /// Its timeout passed.
+    pub(crate) timed_out: bool,
+    /// What happened, for the error.
+    pub(crate) reason: String,
+}
+
+impl MetadataFailure {
+    fn new(e: &ureq::Error) -> Self {
+        let timed_out = match e {
+            ureq::Error::Timeout(_) => true,
+            ureq::Error::Io(io) => matches!(
+                io.kind(),
+                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+            ),
+            _ => false,
+        };
+        MetadataFailure {
+            timed_out,
+            reason: e.to_string(),
+        }
+    }
 }
 
 impl Metadata {
@@ -223,18 +249,30 @@ impl Metadata {
         Metadata { agent }
     }
 
-    /// The body of a successful answer to `GET url`, or why there is none.
-    pub(crate) fn get_text(&self, url: &str) -> Result<String, String> {
-        let mut response = self.agent.get(url).call().map_err(|e| e.to_string())?;
+    /// The body of a successful answer to `GET url`, all within `timeout` (at most
+    /// [`METADATA_TIMEOUT`]), or why there is none.
+    pub(crate) fn get_text(&self, url: &str, timeout: Duration) -> Result<String, MetadataFailure> {
+        let timeout = timeout.min(METADATA_TIMEOUT);
+        let mut response = self
+            .agent
+            .get(url)
+            .config()
+            .timeout_global(Some(timeout))
+            .build()
+            .call()
+            .map_err(|e| MetadataFailure::new(&e))?;
         let status = response.status();
         let text = response
             .body_mut()
             .with_config()
             .limit(METADATA_MAX_BODY)
             .read_to_string()
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| MetadataFailure::new(&e))?;
         if !status.is_success() {
-            return Err(format!("HTTP {status} from {url}"));
+            return Err(MetadataFailure {
+                timed_out: false,
+                reason: format!("HTTP {status} from {url}"),
+            });
         }
         Ok(text)
     }

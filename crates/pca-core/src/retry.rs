@@ -12,7 +12,8 @@
 //!   except the issuing ones, which are never repeated by this library.
 //! - The wait is the answer's `Retry-After` when it has one, else exponential backoff with
 //!   full jitter (`random(0, min(max_delay, base_delay × 2^attempt))`); attempts and total
-//!   time are bounded.
+//!   time are bounded (total time by [`RetryPolicy::max_elapsed`] for callers of
+//!   [`RetryPolicy::decide`]; the clients bound a whole call by their own deadline instead).
 
 use std::time::Duration;
 
@@ -51,7 +52,8 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Up to 3 attempts, 200 ms base delay, at most 10 s per wait and 30 s in all.
+    /// Up to 3 attempts, 200 ms base delay, at most 10 s per wait and (for [`decide`](Self::decide)
+    /// on its own) 30 s in all.
     pub const fn new() -> Self {
         RetryPolicy {
             max_attempts: 3,
@@ -84,7 +86,14 @@ impl RetryPolicy {
         self
     }
 
-    /// Longest time from the first attempt after which no new attempt starts.
+    /// Longest time from the first attempt after which [`decide`](Self::decide) starts no new
+    /// attempt (default 30 s): the total-time bound for callers who drive retries with
+    /// `decide` themselves.
+    ///
+    /// The `pca-blocking` and `pca-async` clients do not apply it: a client call has one time
+    /// bound, its deadline (the builder's `timeout`, or `call_deadline`), which covers every
+    /// attempt and wait; there a retry stops when its wait would pass the deadline, whatever
+    /// this value.
     pub const fn max_elapsed(mut self, d: Duration) -> Self {
         self.max_elapsed = d;
         self

@@ -39,7 +39,7 @@ use crate::settings::{CredentialsSetting, ProxySetting, Settings};
 /// | attempt timeout | 30 s for one attempt, connect to last byte (cut to what is left of the call's timeout) |
 /// | response body cap | 4 MiB |
 /// | user agent | `pca-rs/<version>` |
-/// | retries | [`RetryPolicy::new`]: 3 attempts, `Retry-After` honoured, never for issuing operations once the request may have left |
+/// | retries | [`RetryPolicy::new`]: 3 attempts, `Retry-After` honoured, never for issuing operations once the request may have left; in time, bounded by the timeout alone |
 /// | proxy | `HTTPS_PROXY` (or `ALL_PROXY`) unless the host is in `NO_PROXY`; never for loopback |
 /// | roots | Mozilla's web PKI roots, plus any PEM roots added; the system's roots with feature `native-roots` and [`native_roots`](Self::native_roots) |
 /// | redirects | never followed |
@@ -175,12 +175,19 @@ impl<C> ClientBuilder<C> {
     }
 
     /// Longest time one call may take, from its start to its answer: every attempt, every
-    /// wait between attempts and any credential fetch included. Default 60 s.
+    /// wait between attempts and any credential fetch from the metadata service included.
+    /// Default 60 s.
     ///
-    /// No retry starts when its wait would pass this deadline (the last attempt's error is
-    /// returned); an attempt still running when it passes is cut short, and the call ends
-    /// with [`TransportErrorKind::DeadlineExceeded`](crate::TransportErrorKind::DeadlineExceeded),
-    /// whose error says whether the request may have been sent.
+    /// This is the call's one time bound: the retry policy's
+    /// [`max_elapsed`](RetryPolicy::max_elapsed) is not applied by a client, so a call with a
+    /// long `timeout` keeps retrying (within the policy's attempts) until it. No retry starts
+    /// when its wait would pass this deadline (the last attempt's error is returned); an
+    /// attempt or a metadata `GET` still running when it passes is cut short, and the call
+    /// ends with
+    /// [`TransportErrorKind::DeadlineExceeded`](crate::TransportErrorKind::DeadlineExceeded),
+    /// whose error says whether the request may have been sent. Each metadata `GET` takes at
+    /// most [`METADATA_TIMEOUT`](crate::METADATA_TIMEOUT), and none starts once the deadline
+    /// has passed.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.settings.timeout = timeout;
         self
@@ -189,7 +196,8 @@ impl<C> ClientBuilder<C> {
     /// Longest time one attempt may take, from connecting to the answer's last byte (ureq's
     /// `timeout_global` in `pca-blocking`, a tokio timer around the attempt in `pca-async`),
     /// so that a stalled attempt leaves time for a retry. Default 30 s; never more than what is
-    /// left of the call's [`timeout`](Self::timeout).
+    /// left of the call's [`timeout`](Self::timeout) when the attempt starts. It bounds one
+    /// attempt only; the whole call is bounded by [`timeout`](Self::timeout) alone.
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.settings.attempt_timeout = timeout;
         self
@@ -217,7 +225,10 @@ impl<C> ClientBuilder<C> {
         self
     }
 
-    /// When and how often to retry (see [`pca_core::retry`]). Default [`RetryPolicy::new`].
+    /// When and how often to retry (see [`pca_core::retry`]): the number of attempts, the
+    /// delays and the rules. Default [`RetryPolicy::new`]. The policy's
+    /// [`max_elapsed`](RetryPolicy::max_elapsed) is not applied: the call's time is bounded by
+    /// [`timeout`](Self::timeout).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.settings.retry_policy = policy;
         self

@@ -19,6 +19,7 @@ use tracing::field::Empty;
 
 use crate::config::Config;
 use crate::error::{Error, TransportError, TransportErrorKind};
+use crate::settings::METADATA_TIMEOUT;
 
 /// What to do after an exchange.
 #[derive(Debug)]
@@ -67,7 +68,11 @@ pub enum Step<T> {
 /// what is left before the deadline. A retry is not started when its wait would pass the
 /// deadline (the last attempt's error is returned), and an exchange cut short by the deadline
 /// ends the call with [`TransportErrorKind::DeadlineExceeded`], which says whether the request
-/// may have been sent by any attempt.
+/// may have been sent by any attempt. A credential fetch from the metadata service is bounded
+/// the same way ([`metadata_timeout`](Self::metadata_timeout),
+/// [`metadata_failed`](Self::metadata_failed)). The deadline is the call's only time bound:
+/// the retry policy's [`max_elapsed`](pca_core::RetryPolicy::max_elapsed) is not applied
+/// (its attempts, delays and rules are).
 ///
 /// **Retries.** Each attempt is signed afresh at the clock plus the learnt offset. Failed
 /// attempts are retried as [`RetryPolicy::decide`](pca_core::RetryPolicy::decide) rules: an
@@ -102,6 +107,8 @@ pub struct Call<'a, O> {
     /// The last failure that was retried, for the error when the deadline stops the next
     /// attempt before it is sent.
     last_failure: Option<String>,
+    /// Whether the last metadata `GET`'s timeout was cut to the deadline.
+    metadata_cut: bool,
 }
 
 impl<'a, O: Operation> Call<'a, O> {
@@ -142,6 +149,7 @@ impl<'a, O: Operation> Call<'a, O> {
             attempt_timeout: Duration::ZERO,
             maybe_sent: false,
             last_failure: None,
+            metadata_cut: false,
         }
     }
 
@@ -153,6 +161,74 @@ impl<'a, O: Operation> Call<'a, O> {
     /// The instant by which the call ends.
     pub fn deadline(&self) -> Instant {
         self.deadline
+    }
+
+    /// The time left at `now` before the call's deadline (zero once it has passed).
+    pub fn time_left(&self, now: Instant) -> Duration {
+        self.deadline.saturating_duration_since(now)
+    }
+
+    /// How long a `GET` to the metadata service (for server-role credentials, after
+    /// [`begin_attempt`](Self::begin_attempt) and before [`sign`](Self::sign)) started at `now`
+    /// may take: [`METADATA_TIMEOUT`], cut to what is left before the deadline. After the
+    /// deadline, the call's error instead ([`TransportErrorKind::DeadlineExceeded`]; this
+    /// attempt was not sent): the `GET` is not started.
+    pub fn metadata_timeout(&mut self, now: Instant) -> Result<Duration, Error> {
+        let left = self.time_left(now);
+        if left.is_zero() {
+            return Err(self.deadline_error(format!(
+                "before attempt {}, fetching server-role credentials",
+                self.attempt
+            )));
+        }
+        self.metadata_cut = left <= METADATA_TIMEOUT;
+        Ok(left.min(METADATA_TIMEOUT))
+    }
+
+    /// Takes a failed metadata `GET` (ended at `now`; `timed_out` when its timeout passed,
+    /// `reason` for the error): when the call's deadline cut it, the call's error
+    /// ([`TransportErrorKind::DeadlineExceeded`]; this attempt was not sent), else `None`,
+    /// and the failure goes to [`Refresh::fetched`](crate::Refresh::fetched).
+    ///
+    /// The deadline cut it when it has passed at `now`, or when the `GET` timed out under the
+    /// timeout [`metadata_timeout`](Self::metadata_timeout) had cut to the deadline (a timer
+    /// may fire a little before the clock reaches the deadline).
+    pub fn metadata_failed(
+        &mut self,
+        timed_out: bool,
+        reason: &str,
+        now: Instant,
+    ) -> Option<Error> {
+        let cut = self.time_left(now).is_zero() || (timed_out && self.metadata_cut);
+        if !cut {
+            return None;
+        }
+        Some(self.deadline_error(format!(
+            "before attempt {}, fetching server-role credentials: {reason}",
+            self.attempt
+        )))
+    }
+
+    /// The call's error when its deadline has passed before the current attempt was sent:
+    /// [`TransportErrorKind::DeadlineExceeded`], `detail` first, then the last failure that
+    /// was retried; sent only if an earlier attempt may have been.
+    fn deadline_error(&mut self, detail: String) -> Error {
+        let detail = match self.last_failure.take() {
+            Some(last) => format!("{detail}; last failure: {last}"),
+            None => detail,
+        };
+        let error = TransportError::new(
+            TransportErrorKind::DeadlineExceeded,
+            self.maybe_sent,
+            detail,
+        )
+        .with_timeout(self.deadline.saturating_duration_since(self.started))
+        .in_operation(
+            &O::INFO,
+            self.attempt.saturating_sub(1),
+            self.first_signed_at,
+        );
+        self.final_error(error.into())
     }
 
     /// Starts the next attempt and returns the time to sign it at; get the credentials valid
@@ -176,24 +252,9 @@ impl<'a, O: Operation> Call<'a, O> {
         credentials: &Credentials,
         now: Instant,
     ) -> Result<http::Request<Vec<u8>>, Error> {
-        let left = self.deadline.saturating_duration_since(now);
+        let left = self.time_left(now);
         if left.is_zero() {
-            let detail = match self.last_failure.take() {
-                Some(last) => format!("before attempt {}; last failure: {last}", self.attempt),
-                None => format!("before attempt {}", self.attempt),
-            };
-            let error = TransportError::new(
-                TransportErrorKind::DeadlineExceeded,
-                self.maybe_sent,
-                detail,
-            )
-            .with_timeout(self.deadline.saturating_duration_since(self.started))
-            .in_operation(
-                &O::INFO,
-                self.attempt.saturating_sub(1),
-                self.first_signed_at,
-            );
-            return Err(self.final_error(error.into()));
+            return Err(self.deadline_error(format!("before attempt {}", self.attempt)));
         }
         self.attempt_timeout = self.config.attempt_timeout().min(left);
         let request =
@@ -235,12 +296,15 @@ impl<'a, O: Operation> Call<'a, O> {
     ) -> Step<O::Output> {
         let info = O::INFO;
         let elapsed = now.saturating_duration_since(self.started);
-        let left = self.deadline.saturating_duration_since(now);
+        let left = self.time_left(now);
         self.span.record(
             "elapsed_ms",
             u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
         );
-        let policy = self.config.retry_policy();
+        // The call's deadline is its one time bound (a retry whose wait would pass it is not
+        // started, below): the policy's own `max_elapsed`, for callers of `decide` who keep no
+        // deadline, would cut a long `timeout` short at its 30 s default.
+        let policy = self.config.retry_policy().max_elapsed(Duration::MAX);
         let policy_attempt = self.attempt - u32::from(self.resigned.is_some());
         let (decision, error) = match result {
             Ok(response) => {

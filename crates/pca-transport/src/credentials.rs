@@ -124,8 +124,9 @@ impl ServerRole {
 }
 
 /// One lookup of server-role credentials, without I/O: it names the metadata URLs to `GET`
-/// (at most [`METADATA_MAX_BODY`] bytes each, the transport's metadata timeout on each) and
-/// takes their answers.
+/// (at most [`METADATA_MAX_BODY`] bytes each, each within
+/// [`Call::metadata_timeout`](crate::Call::metadata_timeout), a failure first offered to
+/// [`Call::metadata_failed`](crate::Call::metadata_failed)) and takes their answers.
 ///
 /// ```
 /// # fn run(role: &pca_transport::ServerRole, now: pca_core::Timestamp) -> Result<(), pca_transport::Error> {

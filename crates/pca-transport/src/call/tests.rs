@@ -7,6 +7,8 @@ use pca_core::operations::{GetCa, SignSubCsr};
 use pca_core::{Credentials, Endpoint, Operation, RetryPolicy, Safety, Timestamp};
 use pca_tests::replay::FromRecorded;
 
+use pca_core::retry::Decision;
+
 use super::*;
 use crate::settings::{CredentialsSetting, Settings};
 
@@ -656,12 +658,59 @@ fn whether_the_request_was_sent_is_the_whole_calls_answer() {
 }
 
 #[test]
-fn the_policy_time_bound_still_applies() {
+fn the_deadline_not_the_policys_max_elapsed_bounds_the_retries() {
+    // The default policy's 30 s would stop the retries below; the call's 120 s deadline does
+    // not, and is then the one bound.
+    let policy = RetryPolicy::new()
+        .max_attempts(10)
+        .base_delay(Duration::from_secs(1))
+        .max_delay(Duration::from_secs(1));
     let config = config_with(|s| {
-        s.retry_policy = RetryPolicy::new().max_elapsed(Duration::from_secs(1));
+        s.timeout = Duration::from_secs(120);
+        s.retry_policy = policy;
     });
     let op = get_ca();
     let start = Instant::now();
+    let elapsed = Duration::from_secs(40);
+    let now = Timestamp::from_unix_millis(WALL_MS);
+    assert_eq!(
+        policy.decide(
+            Safety::Read,
+            pca_core::retry::Outcome::NotSent,
+            1,
+            elapsed,
+            now,
+            0.5
+        ),
+        Decision::Stop(pca_core::StopReason::TimeExhausted),
+        "on its own, the policy stops at its max_elapsed"
+    );
+    let mut call = Call::new(&config, &op, start);
+    let step = attempt(&mut call, start + elapsed, Err(not_sent()), 0.5);
+    assert_eq!(wait(step), policy.backoff(1, 0.5));
+    // Later still, past 100 s: retried while the wait ends before the deadline.
+    let step = attempt(
+        &mut call,
+        start + Duration::from_secs(110),
+        Err(not_sent()),
+        0.5,
+    );
+    assert_eq!(wait(step), policy.backoff(2, 0.5));
+    // 0.4 s left, a wait of 0.5 s: the deadline stops it, with the last attempt's error.
+    let e = fail(attempt(
+        &mut call,
+        start + Duration::from_millis(119_600),
+        Err(not_sent()),
+        0.5,
+    ));
+    assert_eq!(e.transport_kind(), Some(TransportErrorKind::Connect));
+    assert_eq!(e.transport().unwrap().attempts(), 3);
+
+    // A small max_elapsed does not shorten the call either.
+    let config = config_with(|s| {
+        s.timeout = Duration::from_secs(10);
+        s.retry_policy = RetryPolicy::new().max_elapsed(Duration::from_secs(1));
+    });
     let mut call = Call::new(&config, &op, start);
     let step = attempt(
         &mut call,
@@ -669,7 +718,151 @@ fn the_policy_time_bound_still_applies() {
         Err(not_sent()),
         0.5,
     );
-    assert!(matches!(step, Step::Fail(_)), "{step:?}");
+    let _ = wait(step);
+    // The policy's attempts still bound the call.
+    let _ = wait(attempt(
+        &mut call,
+        start + Duration::from_secs(2),
+        Err(not_sent()),
+        0.5,
+    ));
+    let e = fail(attempt(
+        &mut call,
+        start + Duration::from_secs(2),
+        Err(not_sent()),
+        0.5,
+    ));
+    assert_eq!(e.transport().unwrap().attempts(), 3);
+}
+
+#[test]
+fn the_time_left_counts_down_to_zero_at_the_deadline() {
+    let config = config_with(|s| s.timeout = Duration::from_secs(10));
+    let op = get_ca();
+    let start = Instant::now();
+    let call = Call::new(&config, &op, start);
+    assert_eq!(call.time_left(start), Duration::from_secs(10));
+    assert_eq!(
+        call.time_left(start + Duration::from_millis(9_250)),
+        Duration::from_millis(750)
+    );
+    assert_eq!(
+        call.time_left(start + Duration::from_secs(10)),
+        Duration::ZERO
+    );
+    assert_eq!(
+        call.time_left(start + Duration::from_secs(60)),
+        Duration::ZERO
+    );
+}
+
+#[test]
+fn a_metadata_get_takes_its_own_timeout_cut_to_what_is_left() {
+    let config = config_with(|s| s.timeout = Duration::from_secs(10));
+    let op = get_ca();
+    let start = Instant::now();
+    let mut call = Call::new(&config, &op, start);
+    call.begin_attempt();
+    // Far from the deadline: the metadata timeout.
+    assert_eq!(
+        call.metadata_timeout(start).unwrap(),
+        crate::METADATA_TIMEOUT
+    );
+    let exactly = start + Duration::from_secs(10) - crate::METADATA_TIMEOUT;
+    assert_eq!(
+        call.metadata_timeout(exactly).unwrap(),
+        crate::METADATA_TIMEOUT
+    );
+    // Nearer: what is left.
+    let near = start + Duration::from_millis(9_700);
+    assert_eq!(
+        call.metadata_timeout(near).unwrap(),
+        Duration::from_millis(300)
+    );
+}
+
+#[test]
+fn no_metadata_get_starts_after_the_deadline() {
+    let config = config_with(|s| s.timeout = Duration::from_secs(5));
+    let op = get_ca();
+    let start = Instant::now();
+    let late = start + Duration::from_secs(5);
+    let mut call = Call::new(&config, &op, start);
+    call.begin_attempt();
+    let e = call.metadata_timeout(late).unwrap_err();
+    assert!(e.is_deadline_exceeded(), "{e:?}");
+    assert!(!e.may_have_been_sent());
+    let t = e.transport().unwrap();
+    assert_eq!(t.attempts(), 0);
+    assert_eq!(t.timeout(), Some(Duration::from_secs(5)));
+    let text = e.to_string();
+    assert!(
+        text.contains("before attempt 1, fetching server-role credentials"),
+        "{text}"
+    );
+    assert!(text.ends_with("the request was not sent"), "{text}");
+
+    // After an attempt that may have reached the server, the call's answer says so.
+    let mut call = Call::new(&config, &op, start);
+    let _ = wait(attempt(&mut call, start, Err(maybe_sent()), 0.5));
+    call.begin_attempt();
+    let e = call.metadata_timeout(late).unwrap_err();
+    assert!(e.is_deadline_exceeded());
+    assert!(e.may_have_been_sent());
+    assert_eq!(e.transport().unwrap().attempts(), 1);
+    assert!(e.to_string().contains("last failure: Get CA"), "{e}");
+}
+
+#[test]
+fn a_metadata_get_cut_by_the_deadline_ends_the_call() {
+    let config = config_with(|s| s.timeout = Duration::from_secs(5));
+    let op = get_ca();
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(5);
+
+    // Cut to the deadline and timed out: the deadline ended it, even when the timer fired a
+    // little before the clock reached the deadline.
+    let mut call = Call::new(&config, &op, start);
+    call.begin_attempt();
+    let sent = start + Duration::from_millis(4_000);
+    assert_eq!(call.metadata_timeout(sent).unwrap(), Duration::from_secs(1));
+    let ended = deadline - Duration::from_millis(1);
+    let e = call
+        .metadata_failed(true, "no answer within 1000 ms", ended)
+        .unwrap();
+    assert!(e.is_deadline_exceeded(), "{e:?}");
+    assert!(!e.may_have_been_sent());
+    assert!(
+        e.to_string()
+            .contains("fetching server-role credentials: no answer within 1000 ms"),
+        "{e}"
+    );
+
+    // Any failure once the deadline has passed.
+    let mut call = Call::new(&config, &op, start);
+    call.begin_attempt();
+    let _ = call.metadata_timeout(sent).unwrap();
+    let e = call
+        .metadata_failed(false, "connection reset", deadline)
+        .unwrap();
+    assert!(e.is_deadline_exceeded());
+    assert!(!e.may_have_been_sent());
+
+    // The metadata timeout itself, with time left: a credentials failure, not the deadline.
+    let mut call = Call::new(&config, &op, start);
+    call.begin_attempt();
+    assert_eq!(
+        call.metadata_timeout(start).unwrap(),
+        crate::METADATA_TIMEOUT
+    );
+    let ended = start + crate::METADATA_TIMEOUT;
+    assert!(call.metadata_failed(true, "no answer", ended).is_none());
+    // A refusal before the deadline, under a cut timeout: not the deadline's doing either.
+    let _ = call.metadata_timeout(sent).unwrap();
+    assert!(
+        call.metadata_failed(false, "connection refused", sent)
+            .is_none()
+    );
 }
 
 #[test]
