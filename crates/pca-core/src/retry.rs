@@ -52,8 +52,8 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// Up to 3 attempts, 200 ms base delay, at most 10 s per wait and (for [`decide`](Self::decide)
-    /// on its own) 30 s in all.
+    /// Up to 3 attempts, 200 ms base delay, at most 10 s per wait, and 30 s in all for
+    /// [`decide`](Self::decide) on its own (see [`max_elapsed`](Self::max_elapsed)).
     pub const fn new() -> Self {
         RetryPolicy {
             max_attempts: 3,
@@ -91,9 +91,9 @@ impl RetryPolicy {
     /// `decide` themselves.
     ///
     /// The `pca-blocking` and `pca-async` clients do not apply it: a client call has one time
-    /// bound, its deadline (the builder's `timeout`, or `call_deadline`), which covers every
-    /// attempt and wait; there a retry stops when its wait would pass the deadline, whatever
-    /// this value.
+    /// bound, its deadline (the builder's `timeout`, or its `call_deadline` when earlier),
+    /// which covers every attempt and wait. There a retry is not started when its wait would
+    /// pass that deadline, whatever `max_elapsed` says.
     pub const fn max_elapsed(mut self, d: Duration) -> Self {
         self.max_elapsed = d;
         self
