@@ -14,9 +14,11 @@
 //!   [`VALIDITY_TOLERANCE`] either side (clock skew, and the backdating CAs do).
 //!
 //! Signatures are verified with `rustls-webpki`'s algorithms on `ring`, the crypto provider the
-//! clients' TLS already uses. `ring` cannot verify ECDSA over P-521: a link whose
-//! issuer key is a P-521 key has its names checked but not its signature. Any other signature
-//! algorithm that cannot be verified is a mismatch.
+//! clients' TLS already uses. `ring` cannot verify ECDSA over P-521: with the feature `p521`
+//! (off by default; the clients forward it as their own `p521`) those signatures are verified
+//! with RustCrypto's pure-Rust `p521` crate; without it, a link whose issuer key is a P-521 key
+//! has its names checked but not its signature. Any other signature algorithm that cannot be
+//! verified is a mismatch.
 //!
 //! A mismatch is [`Error::AnswerMismatch`](crate::Error::AnswerMismatch): the service did
 //! issue a certificate (its serial is in the error), the client does not return it and never
@@ -272,8 +274,9 @@ mod checks {
         match cert.verify_signed_by(issuer) {
             Verified::Good => Ok(()),
             Verified::Unsupported => {
-                if issuer.is_p521() {
-                    // Documented: names only for P-521 issuers (ring has no P-521).
+                // Documented: without the feature `p521`, names only for P-521 issuers (ring
+                // has no P-521). With it, an unverifiable P-521 link is a mismatch like any.
+                if issuer.is_p521() && cfg!(not(feature = "p521")) {
                     Ok(())
                 } else {
                     Err(Mismatch::UnsupportedSignature {

@@ -32,6 +32,9 @@
 //! view of returned certificates ([`CertificateInfo`]), and brings the answer checks and the
 //! recovery search (certificates read with `x509-cert`, signatures verified with `ring` through
 //! `rustls-webpki`); without it only PEM framing is checked and answers are not checked.
+//! `p521` (off by default, implies `x509`) makes the answer checks verify ECDSA signatures by
+//! P-521 keys, which `ring` lacks, with RustCrypto's pure-Rust `p521` crate; without it, a link
+//! whose issuer key is P-521 is checked by its names only.
 //!
 //! Dependencies are kept few: without default features this crate builds 32 crates (itself
 //! included), all of them small and widely used (serde, http, RustCrypto's hmac/sha2, pem).
@@ -53,6 +56,8 @@ mod lenient;
 mod model;
 mod operation;
 pub mod operations;
+#[cfg(feature = "x509")]
+mod p521;
 mod pem_text;
 #[cfg(feature = "x509")]
 pub mod recovery;
@@ -101,6 +106,11 @@ pub mod __private {
         pub use crate::pem_text::*;
     }
     pub use crate::response::{decode_success, parse};
+
+    /// Signature verification of ECDSA with P-521 keys (which `ring` lacks), in the form
+    /// `rustls-webpki` takes: give these next to `webpki::ALL_VERIFICATION_ALGS`.
+    #[cfg(feature = "p521")]
+    pub use crate::p521::ALGORITHMS as P521_VERIFICATION_ALGS;
 
     /// This crate's version.
     pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -319,6 +319,7 @@ impl<'a> Cert<'a> {
     pub(crate) fn verify_signed_by(&self, issuer: &PublicKey) -> Verified {
         let mut supported = webpki::ALL_VERIFICATION_ALGS
             .iter()
+            .chain(crate::p521::ALGORITHMS)
             .filter(|a| {
                 *a.public_key_alg_id() == *issuer.algorithm
                     && *a.signature_alg_id() == *self.signature_algorithm
