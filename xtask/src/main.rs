@@ -96,6 +96,12 @@ fn ci() -> bool {
             vec!["test", "-p", "pca-core", "--no-default-features", "--tests"],
             vec![],
         ),
+        // The workspace build turns pca-core's `p521` on (pca enables it); its default build
+        // checks P-521 links by name only, which this test covers.
+        step(
+            vec!["test", "-p", "pca-core", "--test", "p521_answers"],
+            vec![],
+        ),
         step(vec!["test", "--workspace", "--doc"], vec![]),
         step(
             vec!["doc", "--workspace", "--no-deps"],

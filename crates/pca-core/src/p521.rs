@@ -163,13 +163,19 @@ mod tests {
         let k = key(0x5a);
         for (alg, digest) in cases() {
             let signature = sign(&k, &digest);
-            assert!(alg.verify_signature(&public(&k), MESSAGE, &signature).is_ok());
+            assert!(
+                alg.verify_signature(&public(&k), MESSAGE, &signature)
+                    .is_ok()
+            );
             // A flipped bit in the last byte of s.
             let mut bad = signature.clone();
             *bad.last_mut().unwrap() ^= 0x01;
             assert!(alg.verify_signature(&public(&k), MESSAGE, &bad).is_err());
             // Another message, another key.
-            assert!(alg.verify_signature(&public(&k), b"other", &signature).is_err());
+            assert!(
+                alg.verify_signature(&public(&k), b"other", &signature)
+                    .is_err()
+            );
             assert!(
                 alg.verify_signature(&public(&key(0x33)), MESSAGE, &signature)
                     .is_err()
@@ -198,7 +204,10 @@ mod tests {
     fn keys_and_signatures_that_are_not_well_formed_fail() {
         let k = key(0x5a);
         let signature = sign(&k, &Sha512::digest(MESSAGE));
-        let compressed = VerifyingKey::from(&k).to_encoded_point(true).as_bytes().to_vec();
+        let compressed = VerifyingKey::from(&k)
+            .to_encoded_point(true)
+            .as_bytes()
+            .to_vec();
         for key in [&compressed[..], &[], &public(&k)[..100]] {
             assert!(
                 ECDSA_P521_SHA512
@@ -233,7 +242,11 @@ mod tests {
         for ring in webpki::ALL_VERIFICATION_ALGS {
             assert!(ring.public_key_alg_id() != alg_id::ECDSA_P521);
         }
-        for other in [alg_id::ECDSA_P256, alg_id::ECDSA_P384, alg_id::RSA_ENCRYPTION] {
+        for other in [
+            alg_id::ECDSA_P256,
+            alg_id::ECDSA_P384,
+            alg_id::RSA_ENCRYPTION,
+        ] {
             assert!(ALGORITHMS.iter().all(|a| a.public_key_alg_id() != other));
         }
     }
