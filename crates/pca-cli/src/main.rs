@@ -4,6 +4,10 @@
 //! that need no server (`pca csr new`, `pca inspect`, `pca verify`), `pca demo` (the whole
 //! sub-CA story on the embedded emulator) and `--local` (any command against an emulator
 //! started inside the process). Exit codes are listed in `pca --help` and in [`exit`].
+//!
+//! One crypto library, ring; P-521 signatures, which ring cannot verify, are verified with
+//! pca-core's `p521` feature (pure Rust, always on). The `ec521` feature only lets the embedded
+//! emulator make EC521 (P-521) keys, through aws-lc-rs.
 
 mod cli;
 mod client;

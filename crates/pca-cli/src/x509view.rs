@@ -69,7 +69,7 @@ fn oid_name(oid: &x509_parser::der_parser::oid::Oid<'_>) -> String {
         .unwrap_or_else(|_| oid.to_id_string())
 }
 
-fn key_algorithm(spki: &SubjectPublicKeyInfo<'_>) -> String {
+pub(crate) fn key_algorithm(spki: &SubjectPublicKeyInfo<'_>) -> String {
     use x509_parser::public_key::PublicKey;
     let alg = spki.algorithm.algorithm.to_id_string();
     match alg.as_str() {

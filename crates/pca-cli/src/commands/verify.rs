@@ -7,8 +7,11 @@
 //! path probe → CA → … → root is validated by webpki; without the key, each link is checked
 //! (issuer name, signature by the issuer's key through webpki, validity, issuer is a CA) up to
 //! a trusted root.
+//!
+//! Signatures are verified with rustls-webpki's `ring` algorithms and, for ECDSA by P-521 keys
+//! (which `ring` lacks), with pca-core's pure-Rust P-521 algorithms ([`algorithms`]).
 
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, ServerName, SignatureVerificationAlgorithm, UnixTime};
 use serde_json::json;
 use webpki::{EndEntityCert, KeyUsage};
 use x509_parser::certificate::X509Certificate;
@@ -18,7 +21,16 @@ use crate::cli::VerifyArgs;
 use crate::exit::{CliError, Kind, Result};
 use crate::files;
 use crate::output::Report;
-use crate::x509view::{CertView, blocks};
+use crate::x509view::{CertView, blocks, key_algorithm};
+
+/// Every signature algorithm `pca verify` accepts: webpki's `ring` ones and the P-521 ones.
+fn algorithms() -> Vec<&'static dyn SignatureVerificationAlgorithm> {
+    webpki::ALL_VERIFICATION_ALGS
+        .iter()
+        .chain(pca_core::__private::P521_VERIFICATION_ALGS)
+        .copied()
+        .collect()
+}
 
 /// What to validate.
 pub(crate) struct Input {
@@ -168,7 +180,7 @@ fn webpki_path(
     };
     let time = UnixTime::since_unix_epoch(std::time::Duration::from_secs(input.at));
     let verified = ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
+        &algorithms(),
         &anchors,
         &inter,
         time,
@@ -228,21 +240,26 @@ fn describe(e: &webpki::Error) -> String {
         E::CertNotValidYet { .. } => "a certificate on the path is not valid yet".to_owned(),
         E::CertRevoked => "the certificate is revoked".to_owned(),
         E::InvalidSignatureForPublicKey => "a signature on the path does not verify".to_owned(),
-        #[cfg(not(feature = "ec521"))]
-        E::UnsupportedSignatureAlgorithmContext(_)
-        | E::UnsupportedSignatureAlgorithmForPublicKeyContext(_) => {
-            format!("{e:?} (P-521 signatures need pca built with the `ec521` feature)")
-        }
         other => format!("{other:?}"),
     }
 }
 
 /// A CA certificate with its key: a probe leaf signed by it, validated through it.
 fn probe_leaf(input: &Input, key_pem: &str) -> Result<Verdict> {
-    let key = rcgen::KeyPair::from_pem(key_pem)
-        .map_err(|e| CliError::usage(format!("--key is not a usable private key: {e}")))?;
     let (_, target) = X509Certificate::from_der(&input.target)
         .map_err(|e| CliError::usage(format!("the certificate is not well formed: {e}")))?;
+    let key = rcgen::KeyPair::from_pem(key_pem).map_err(|e| {
+        if key_algorithm(target.public_key()) == "EC P-521" {
+            // Verifying P-521 needs no signer; the probe leaf does, and ring has none.
+            CliError::usage(
+                "--key: pca cannot sign a probe leaf with a P-521 key (ring, its crypto \
+                 library, has no P-521 signer); leave out --key to check the CA certificate \
+                 link by link",
+            )
+        } else {
+            CliError::usage(format!("--key is not a usable private key: {e}"))
+        }
+    })?;
     if rcgen::PublicKeyData::der_bytes(&key) != &*target.public_key().subject_public_key.data {
         return Ok(Verdict {
             valid: false,
@@ -298,6 +315,7 @@ fn ca_links(input: &Input) -> Verdict {
         path,
         error: Some(e),
     };
+    let algorithms = algorithms();
     let mut current = input.target.clone();
     let pool: Vec<&Vec<u8>> = input
         .intermediates
@@ -347,7 +365,7 @@ fn ca_links(input: &Input) -> Verdict {
             };
             let tbs: &[u8] = cert.tbs_certificate.as_ref();
             let sig = &cert.signature_value.data;
-            let ok = webpki::ALL_VERIFICATION_ALGS
+            let ok = algorithms
                 .iter()
                 .any(|alg| ee.verify_signature(*alg, tbs, sig).is_ok());
             if !ok {
