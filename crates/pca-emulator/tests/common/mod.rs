@@ -299,9 +299,15 @@ pub fn der(pem_text: &str) -> Vec<u8> {
     pem::parse(pem_text.trim()).expect("PEM").into_contents()
 }
 
-/// Verifies an end-entity certificate's path with rustls-webpki (client and server auth).
+/// Verifies an end-entity certificate's path with rustls-webpki (client and server auth), with
+/// ring's algorithms and pca-core's P-521 ones, as `pca verify` does.
 pub fn webpki_verify(root: &str, intermediates: &[String], leaf: &str) {
-    use rustls_pki_types::{CertificateDer, UnixTime};
+    use rustls_pki_types::{CertificateDer, SignatureVerificationAlgorithm, UnixTime};
+    let algorithms: Vec<&dyn SignatureVerificationAlgorithm> = webpki::ALL_VERIFICATION_ALGS
+        .iter()
+        .chain(pca_core::__private::P521_VERIFICATION_ALGS)
+        .copied()
+        .collect();
     let root_der = CertificateDer::from(der(root));
     let anchor = webpki::anchor_from_trusted_cert(&root_der).expect("trust anchor");
     let inter: Vec<CertificateDer<'static>> = intermediates
@@ -311,7 +317,7 @@ pub fn webpki_verify(root: &str, intermediates: &[String], leaf: &str) {
     let leaf_der = CertificateDer::from(der(leaf));
     let ee = webpki::EndEntityCert::try_from(&leaf_der).expect("end-entity certificate");
     ee.verify_for_usage(
-        webpki::ALL_VERIFICATION_ALGS,
+        &algorithms,
         &[anchor],
         &inter,
         UnixTime::now(),
