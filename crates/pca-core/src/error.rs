@@ -244,7 +244,7 @@ pub enum InvalidInput {
         /// What is wrong with it.
         reason: String,
     },
-    /// A PEM block whose DER content is not what its label says (checked with `x509-cert`).
+    /// A PEM block whose DER content is not what its label says (checked by the `x509` module).
     #[error("{field}: the PEM block is not a well-formed {expected}: {reason}")]
     Der {
         /// Wire name of the field.

@@ -30,8 +30,9 @@
 //!
 //! Features: `x509` (default) checks the DER of CSR and certificate inputs and gives an X.509
 //! view of returned certificates ([`CertificateInfo`]), and brings the answer checks and the
-//! recovery search (certificates read with `x509-cert`, signatures verified with `ring` through
-//! `rustls-webpki`); without it only PEM framing is checked and answers are not checked.
+//! recovery search (certificates read by the `x509` module on `der`, signatures verified with
+//! `ring` through `rustls-webpki`); without it only PEM framing is checked and answers are not
+//! checked.
 //! `p521` (off by default, implies `x509`) makes the answer checks verify ECDSA signatures by
 //! P-521 keys, which `ring` lacks, with RustCrypto's pure-Rust `p521` crate; without it, a link
 //! whose issuer key is P-521 is checked by its names only.

@@ -4,8 +4,8 @@
 //!
 //! CSRs may come with CRLF line ends, surrounding whitespace and the older
 //! `NEW CERTIFICATE REQUEST` label; they are sent as `CERTIFICATE REQUEST`. With the `x509`
-//! feature the DER inside each block is parsed with `x509-cert`; without it only the PEM
-//! framing and the Base64 are checked.
+//! feature the DER inside each block is parsed (`x509` module, on `der`); without it only the
+//! PEM framing and the Base64 are checked.
 
 use crate::error::InvalidInput;
 
