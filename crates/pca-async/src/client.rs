@@ -126,12 +126,7 @@ impl Client {
         while let Some(url) = refresh.next_url() {
             let timeout = call.metadata_timeout(now())?;
             let answer = self.shared.io().metadata.get_text(&url, timeout).await;
-            if let Err(failure) = &answer {
-                if let Some(e) = call.metadata_failed(failure.timed_out, &failure.reason, now()) {
-                    return Err(e);
-                }
-            }
-            refresh.fetched(answer.map_err(|failure| failure.reason));
+            call.metadata_fetched(&mut refresh, answer, now())?;
         }
         refresh.finish().map(Cow::Owned)
     }

@@ -27,8 +27,8 @@ use tower_service::Service;
 
 use pca_transport::tls::{self, is_handshake_refusal};
 use pca_transport::{
-    Config, Error, METADATA_MAX_BODY, METADATA_TIMEOUT, TransportError, TransportErrorKind,
-    find_in_chain as find,
+    Config, Error, METADATA_MAX_BODY, METADATA_TIMEOUT, MetadataFailure, TransportError,
+    TransportErrorKind, find_in_chain as find,
 };
 
 type BoxError = Box<dyn StdError + Send + Sync>;
@@ -389,24 +389,6 @@ pub(crate) struct Metadata {
     http: HyperClient<HttpConnector, Empty<Bytes>>,
 }
 
-/// Why a metadata `GET` has no answer.
-#[derive(Debug)]
-pub(crate) struct MetadataFailure {
-    /// Its timeout passed.
-    pub(crate) timed_out: bool,
-    /// What happened, for the error.
-    pub(crate) reason: String,
-}
-
-impl MetadataFailure {
-    fn other(reason: String) -> Self {
-        MetadataFailure {
-            timed_out: false,
-            reason,
-        }
-    }
-}
-
 impl Metadata {
     pub(crate) fn new() -> Self {
         let mut connector = HttpConnector::new();
@@ -451,10 +433,10 @@ impl Metadata {
         };
         match tokio::time::timeout(timeout, call).await {
             Ok(answer) => answer.map_err(MetadataFailure::other),
-            Err(_) => Err(MetadataFailure {
-                timed_out: true,
-                reason: format!("no answer within {} ms", timeout.as_millis()),
-            }),
+            Err(_) => Err(MetadataFailure::timed_out(format!(
+                "no answer within {} ms",
+                timeout.as_millis()
+            ))),
         }
     }
 }

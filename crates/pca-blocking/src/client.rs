@@ -123,14 +123,7 @@ impl Client {
         while let Some(url) = refresh.next_url() {
             let timeout = call.metadata_timeout(Instant::now())?;
             let answer = self.shared.io().metadata.get_text(&url, timeout);
-            if let Err(failure) = &answer {
-                if let Some(e) =
-                    call.metadata_failed(failure.timed_out, &failure.reason, Instant::now())
-                {
-                    return Err(e);
-                }
-            }
-            refresh.fetched(answer.map_err(|failure| failure.reason));
+            call.metadata_fetched(&mut refresh, answer, Instant::now())?;
         }
         refresh.finish().map(Cow::Owned)
     }

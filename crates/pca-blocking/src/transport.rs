@@ -15,8 +15,8 @@ use ureq::{Agent, Proxy, Timeout};
 
 use pca_transport::tls::{self, is_handshake_refusal};
 use pca_transport::{
-    Config, Error, METADATA_MAX_BODY, METADATA_TIMEOUT, TransportError, TransportErrorKind,
-    find_in_chain,
+    Config, Error, METADATA_MAX_BODY, METADATA_TIMEOUT, MetadataFailure, TransportError,
+    TransportErrorKind, find_in_chain,
 };
 
 /// A pooled ureq agent and the limits it enforces.
@@ -209,29 +209,20 @@ pub(crate) struct Metadata {
     agent: Agent,
 }
 
-/// Why a metadata `GET` has no answer.
-#[derive(Debug)]
-pub(crate) struct MetadataFailure {
-    /// Its timeout passed.
-    pub(crate) timed_out: bool,
-    /// What happened, for the error.
-    pub(crate) reason: String,
-}
-
-impl MetadataFailure {
-    fn new(e: &ureq::Error) -> Self {
-        let timed_out = match e {
-            ureq::Error::Timeout(_) => true,
-            ureq::Error::Io(io) => matches!(
-                io.kind(),
-                io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
-            ),
-            _ => false,
-        };
-        MetadataFailure {
-            timed_out,
-            reason: e.to_string(),
-        }
+/// Why a metadata `GET` failed with ureq's error `e`.
+fn metadata_failure(e: &ureq::Error) -> MetadataFailure {
+    let timed_out = match e {
+        ureq::Error::Timeout(_) => true,
+        ureq::Error::Io(io) => matches!(
+            io.kind(),
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock
+        ),
+        _ => false,
+    };
+    if timed_out {
+        MetadataFailure::timed_out(e.to_string())
+    } else {
+        MetadataFailure::other(e.to_string())
     }
 }
 
@@ -260,19 +251,16 @@ impl Metadata {
             .timeout_global(Some(timeout))
             .build()
             .call()
-            .map_err(|e| MetadataFailure::new(&e))?;
+            .map_err(|e| metadata_failure(&e))?;
         let status = response.status();
         let text = response
             .body_mut()
             .with_config()
             .limit(METADATA_MAX_BODY)
             .read_to_string()
-            .map_err(|e| MetadataFailure::new(&e))?;
+            .map_err(|e| metadata_failure(&e))?;
         if !status.is_success() {
-            return Err(MetadataFailure {
-                timed_out: false,
-                reason: format!("HTTP {status} from {url}"),
-            });
+            return Err(MetadataFailure::other(format!("HTTP {status} from {url}")));
         }
         Ok(text)
     }

@@ -18,6 +18,7 @@ use tracing::Span;
 use tracing::field::Empty;
 
 use crate::config::Config;
+use crate::credentials::{MetadataFailure, Refresh};
 use crate::error::{Error, TransportError, TransportErrorKind};
 use crate::settings::METADATA_TIMEOUT;
 
@@ -70,7 +71,7 @@ pub enum Step<T> {
 /// ends the call with [`TransportErrorKind::DeadlineExceeded`], which says whether the request
 /// may have been sent by any attempt. A credential fetch from the metadata service is bounded
 /// the same way ([`metadata_timeout`](Self::metadata_timeout),
-/// [`metadata_failed`](Self::metadata_failed)). The deadline is the call's only time bound:
+/// [`metadata_fetched`](Self::metadata_fetched)). The deadline is the call's only time bound:
 /// the retry policy's [`max_elapsed`](pca_core::RetryPolicy::max_elapsed) is not applied
 /// (its attempts, delays and rules are).
 ///
@@ -185,20 +186,31 @@ impl<'a, O: Operation> Call<'a, O> {
         Ok(left.min(METADATA_TIMEOUT))
     }
 
-    /// Takes a failed metadata `GET` (ended at `now`; `timed_out` when its timeout passed,
-    /// `reason` for the error): when the call's deadline cut it, the call's error
-    /// ([`TransportErrorKind::DeadlineExceeded`]; this attempt was not sent), else `None`,
-    /// and the failure goes to [`Refresh::fetched`](crate::Refresh::fetched).
+    /// Takes the answer to a metadata `GET` (ended at `now`) into `refresh`; or, when the
+    /// `GET` failed because the call's deadline cut it, ends the call with its error
+    /// ([`TransportErrorKind::DeadlineExceeded`]; this attempt was not sent).
     ///
     /// The deadline cut it when it has passed at `now`, or when the `GET` timed out under the
     /// timeout [`metadata_timeout`](Self::metadata_timeout) had cut to the deadline (a timer
     /// may fire a little before the clock reaches the deadline).
-    pub fn metadata_failed(
+    pub fn metadata_fetched(
         &mut self,
-        timed_out: bool,
-        reason: &str,
+        refresh: &mut Refresh<'_>,
+        answer: Result<String, MetadataFailure>,
         now: Instant,
-    ) -> Option<Error> {
+    ) -> Result<(), Error> {
+        if let Err(failure) = &answer {
+            if let Some(e) = self.metadata_failed(failure.timed_out, &failure.reason, now) {
+                return Err(e);
+            }
+        }
+        refresh.fetched(answer.map_err(|failure| failure.reason));
+        Ok(())
+    }
+
+    /// The call's error when a metadata `GET` that failed at `now` (`timed_out` when its
+    /// timeout passed; `reason` for the error) was cut by the deadline, else `None`.
+    fn metadata_failed(&mut self, timed_out: bool, reason: &str, now: Instant) -> Option<Error> {
         let cut = self.time_left(now).is_zero() || (timed_out && self.metadata_cut);
         if !cut {
             return None;

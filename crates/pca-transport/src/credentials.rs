@@ -123,10 +123,40 @@ impl ServerRole {
     }
 }
 
+/// Why a `GET` to the metadata service has no answer: what each client's I/O gives
+/// [`Call::metadata_fetched`](crate::Call::metadata_fetched).
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetadataFailure {
+    /// Its timeout passed.
+    pub timed_out: bool,
+    /// What happened, for the error.
+    pub reason: String,
+}
+
+impl MetadataFailure {
+    /// A failure other than the timeout (refused, reset, an HTTP error status …).
+    pub fn other(reason: impl Into<String>) -> Self {
+        MetadataFailure {
+            timed_out: false,
+            reason: reason.into(),
+        }
+    }
+
+    /// The `GET`'s timeout passed.
+    pub fn timed_out(reason: impl Into<String>) -> Self {
+        MetadataFailure {
+            timed_out: true,
+            reason: reason.into(),
+        }
+    }
+}
+
 /// One lookup of server-role credentials, without I/O: it names the metadata URLs to `GET`
 /// (at most [`METADATA_MAX_BODY`] bytes each, each within
-/// [`Call::metadata_timeout`](crate::Call::metadata_timeout), a failure first offered to
-/// [`Call::metadata_failed`](crate::Call::metadata_failed)) and takes their answers.
+/// [`Call::metadata_timeout`](crate::Call::metadata_timeout)) and takes their answers (in a
+/// client call through [`Call::metadata_fetched`](crate::Call::metadata_fetched), which ends
+/// the call instead when its deadline cut the `GET`).
 ///
 /// ```
 /// # fn run(role: &pca_transport::ServerRole, now: pca_core::Timestamp) -> Result<(), pca_transport::Error> {

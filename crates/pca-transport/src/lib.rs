@@ -39,7 +39,7 @@ pub use call::{Call, Step, jitter};
 pub use client::{Client, Io, Shared};
 pub use clock::{Clock, SystemClock};
 pub use config::{Config, FromConfig};
-pub use credentials::{CredentialSource, METADATA_MAX_BODY, Refresh, ServerRole};
+pub use credentials::{CredentialSource, METADATA_MAX_BODY, MetadataFailure, Refresh, ServerRole};
 pub use error::{Error, TransportError, TransportErrorKind, find_in_chain};
 pub use pca_core;
 pub use settings::{
