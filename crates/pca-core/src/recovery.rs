@@ -300,7 +300,9 @@ impl Recovery {
         let Some(pem) = cert.cert_pem.as_deref().filter(|p| !p.trim().is_empty()) else {
             return;
         };
-        let Ok(der) = pem_der(pem) else { return };
+        let Ok(der) = crate::x509::pem_to_der(pem) else {
+            return;
+        };
         let Ok(x509) = crate::x509::Cert::from_der(&der) else {
             return;
         };
@@ -336,12 +338,6 @@ impl Recovery {
         let found = check(&signed).map(|()| (signed, serial));
         self.found = Some(found);
     }
-}
-
-fn pem_der(pem: &str) -> Result<Vec<u8>, ()> {
-    let (blocks, _) = crate::pem_text::find_blocks(pem);
-    let block = blocks.iter().find(|b| b.label == "CERTIFICATE").ok_or(())?;
-    crate::pem_text::decode_body(block.text).ok_or(())
 }
 
 /// Serials alternately from the end of `tail_list` and the start of `head_list`, without

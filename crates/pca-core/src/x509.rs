@@ -102,7 +102,8 @@ fn ip_from_bytes(b: &[u8]) -> Option<IpAddr> {
     }
 }
 
-fn pem_to_der(pem: &str) -> Result<Vec<u8>, CertificateParseError> {
+/// The DER of the first `CERTIFICATE` block of `pem`.
+pub(crate) fn pem_to_der(pem: &str) -> Result<Vec<u8>, CertificateParseError> {
     let (blocks, _) = find_blocks(pem);
     let block = blocks
         .iter()
